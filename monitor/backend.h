@@ -1,0 +1,106 @@
+/*
+ * The accelerator interface.  Everything the monitor asks of a hypervisor
+ * goes through one ops table: open the device, create a VM and its memory
+ * slots, create vCPUs and their shared run area, run them, move state in
+ * and out, and arm guest debugging.  State travels in the KVM ABI's own
+ * structures because both devices we drive speak that ABI: upstream
+ * /dev/kvm and the project's /dev/hvdbg, which adds debug exits of its
+ * own (control-register writes, exceptions by vector, descriptor-table
+ * loads, triple faults) reported as KVM_EXIT_DEBUG.  A backend is chosen
+ * by name (--accel) and opens its device path here, nowhere else.
+ */
+#ifndef HVDBG_BACKEND_H
+#define HVDBG_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/kvm.h>
+
+struct backend_ops;
+
+/* An open accelerator device. */
+struct backend {
+	const char *name;		/* --accel name, e.g. "kvm" */
+	const char *path;		/* device node, e.g. "/dev/kvm" */
+	const struct backend_ops *ops;
+	int fd;
+	int api_version;
+	size_t run_size;		/* bytes of the per-vCPU run area */
+	/* Host-supported CPUID, handed to every vCPU: without it KVM
+	 * refuses EFER.LME, CR4.PAE and friends. */
+	struct kvm_cpuid2 *cpuid;
+};
+
+struct backend_vm {
+	struct backend *be;
+	int fd;
+};
+
+struct backend_vcpu {
+	struct backend_vm *vm;
+	int fd;
+	int index;
+	struct kvm_run *run;		/* shared with the kernel */
+};
+
+/*
+ * Every op returns 0 or a negative errno; check_cap returns the
+ * capability's value (0: absent).
+ */
+struct backend_ops {
+	/* setup and probing */
+	int (*open)(struct backend *be);
+	void (*close)(struct backend *be);
+	int (*check_cap)(struct backend *be, long cap);
+	int (*vm_create)(struct backend *be, struct backend_vm *vm);
+	void (*vm_destroy)(struct backend_vm *vm);
+	int (*set_memory)(struct backend_vm *vm, int slot, uint64_t gpa,
+			  uint64_t size, void *host, bool readonly);
+	int (*vcpu_create)(struct backend_vm *vm, int index,
+			   struct backend_vcpu *vcpu);
+	void (*vcpu_destroy)(struct backend_vcpu *vcpu);
+
+	/* running; run returns -EINTR when kicked or immediate_exit */
+	int (*run)(struct backend_vcpu *vcpu);
+	int (*get_regs)(struct backend_vcpu *vcpu, struct kvm_regs *regs);
+	int (*set_regs)(struct backend_vcpu *vcpu, const struct kvm_regs *r);
+	int (*get_sregs)(struct backend_vcpu *vcpu, struct kvm_sregs *sregs);
+	int (*set_sregs)(struct backend_vcpu *vcpu,
+			 const struct kvm_sregs *sregs);
+	int (*get_fpu)(struct backend_vcpu *vcpu, struct kvm_fpu *fpu);
+	int (*set_fpu)(struct backend_vcpu *vcpu, const struct kvm_fpu *fpu);
+	int (*get_debugregs)(struct backend_vcpu *vcpu,
+			     struct kvm_debugregs *dregs);
+	int (*set_debugregs)(struct backend_vcpu *vcpu,
+			     const struct kvm_debugregs *dregs);
+	int (*set_guest_debug)(struct backend_vcpu *vcpu,
+			       const struct kvm_guest_debug *dbg);
+};
+
+/*
+ * Find the backend called name and open its device.  On failure returns
+ * a negative errno and leaves be->path set so the caller can print
+ * "hvdbg: PATH: strerror".
+ */
+int backend__open(struct backend *be, const char *name);
+void backend__close(struct backend *be);
+/* The --accel names, for --help. */
+const char *backend__names(void);
+
+/* Convenience wrappers so callers read naturally. */
+#define BE_CALL(bv, op, ...) ((bv)->vm->be->ops->op((bv), ##__VA_ARGS__))
+
+/*
+ * Finish an I/O or MMIO exit without running further: KVM applies the
+ * result (IN data, RIP advance) on the next KVM_RUN, so re-enter with
+ * immediate_exit set.  Returns 1 when that completion produced an exit
+ * of its own (a single-step landing on the next instruction), 0 when
+ * the vCPU is simply stopped with consistent state, or a negative errno.
+ */
+int backend__complete_exit(struct backend_vcpu *bv);
+
+/* "KVM_EXIT_IO" → "io", for messages. */
+const char *backend__exit_name(uint32_t reason);
+
+#endif

@@ -1,0 +1,518 @@
+/*
+ * Debug-register allocation, int3 placement and debug-exit decoding.
+ *
+ * Backends differ wildly in what they deliver (see DESIGN.md's table), so
+ * the policy here never trusts one mechanism alone: a Z0 becomes an int3
+ * only where the probe saw int3 trap, otherwise it takes a debug register;
+ * resuming from a breakpoint lifts it for one step instead of relying on
+ * RFLAGS.RF; the guest-debug block is rebuilt before every step.  The GDB
+ * thread inserts and removes while all vCPUs are stopped; vCPU threads
+ * read under the same lock when they arm or classify.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "monitor/backend.h"
+#include "monitor/debug.h"
+#include "monitor/machine.h"
+#include "monitor/mmu.h"
+
+#define DR6_BS		(1u << 14)
+#define DR7_GE		(1u << 9)
+#define DR7_RW_EXEC	0u
+#define DR7_RW_WRITE	1u
+#define DR7_RW_ACCESS	3u
+#define INT3_OPCODE	0xcc
+#define DB_VECTOR	1
+#define BP_VECTOR	3
+
+void debug__init(struct debug_state *d)
+{
+	memset(d, 0, sizeof(*d));
+	pthread_mutex_init(&d->lock, NULL);
+	d->sw_policy = SW_BP_UNKNOWN;
+}
+
+static int dr_free_count(struct debug_state *d)
+{
+	int i, n = 0;
+
+	for (i = 0; i < DEBUG_NUM_DR; i++)
+		n += !d->dr[i].used;
+	return n;
+}
+
+static int dr_alloc(struct debug_state *d, enum gdbstub_bp_type type,
+		    uint64_t addr, unsigned int len, uint64_t req_addr,
+		    uint64_t req_len)
+{
+	int i;
+
+	for (i = 0; i < DEBUG_NUM_DR; i++) {
+		struct dr_slot *s = &d->dr[i];
+
+		if (s->used)
+			continue;
+		s->used = true;
+		s->type = type;
+		s->addr = addr;
+		s->len = len;
+		s->req_addr = req_addr;
+		s->req_len = req_len;
+		return i;
+	}
+	return -ENOSPC;
+}
+
+/*
+ * Cut [addr, addr+len) into naturally aligned 1/2/4/8-byte pieces, the
+ * only shapes DR7 can watch.  Returns the number of pieces.
+ */
+static int watch_pieces(uint64_t addr, uint64_t len, uint64_t *pa,
+			unsigned int *pl, int max)
+{
+	int n = 0;
+
+	while (len) {
+		unsigned int size = 8;
+
+		while (size > 1 && ((addr & (size - 1)) || size > len))
+			size >>= 1;
+		if (n == max)
+			return max + 1;
+		pa[n] = addr;
+		pl[n] = size;
+		n++;
+		addr += size;
+		len -= size;
+	}
+	return n;
+}
+
+static int insert_watch(struct debug_state *d, enum gdbstub_bp_type type,
+			uint64_t addr, uint64_t len)
+{
+	uint64_t pa[DEBUG_NUM_DR];
+	unsigned int pl[DEBUG_NUM_DR];
+	int i, n;
+
+	if (!len || len > 8 * DEBUG_NUM_DR)
+		return -EINVAL;
+	n = watch_pieces(addr, len, pa, pl, DEBUG_NUM_DR);
+	if (n > dr_free_count(d))
+		return -ENOSPC;
+	for (i = 0; i < n; i++)
+		dr_alloc(d, type, pa[i], pl[i], addr, len);
+	return 0;
+}
+
+static struct sw_bp *sw_find(struct debug_state *d, uint64_t linear)
+{
+	int i;
+
+	for (i = 0; i < DEBUG_MAX_SW; i++)
+		if (d->sw[i].used && d->sw[i].linear == linear)
+			return &d->sw[i];
+	return NULL;
+}
+
+static int insert_sw(struct machine *m, struct backend_vcpu *bv,
+		     uint64_t addr)
+{
+	struct debug_state *d = &m->dbg;
+	struct kvm_sregs sregs;
+	struct sw_bp *b = NULL;
+	uint64_t gpa, left;
+	uint8_t *host;
+	int i, r;
+
+	if (sw_find(d, addr))
+		return 0;	/* GDB re-inserts on every resume */
+	for (i = 0; i < DEBUG_MAX_SW && !b; i++)
+		if (!d->sw[i].used)
+			b = &d->sw[i];
+	if (!b)
+		return -ENOSPC;
+
+	if (d->sw_policy != SW_BP_INT3) {
+		r = dr_alloc(d, GDBSTUB_BP_SW, addr, 1, addr, 1);
+		if (r < 0)
+			return r;
+		*b = (struct sw_bp){ .used = true, .linear = addr, .dr = r };
+		return 0;
+	}
+
+	r = BE_CALL(bv, get_sregs, &sregs);
+	if (r < 0)
+		return r;
+	r = mmu__translate(m, &sregs, addr, &gpa, &left);
+	if (r < 0)
+		return r;
+	host = machine__gpa_to_host(m, gpa, 1);
+	if (!host)
+		return -EFAULT;
+	*b = (struct sw_bp){
+		.used = true, .linear = addr, .gpa = gpa, .orig = *host,
+		.dr = -1,
+	};
+	*host = INT3_OPCODE;
+	return 0;
+}
+
+int debug__insert(struct machine *m, struct backend_vcpu *bv,
+		  enum gdbstub_bp_type type, uint64_t addr, uint64_t kind)
+{
+	struct debug_state *d = &m->dbg;
+	int i, r;
+
+	pthread_mutex_lock(&d->lock);
+	switch (type) {
+	case GDBSTUB_BP_SW:
+		r = insert_sw(m, bv, addr);
+		break;
+	case GDBSTUB_BP_HW:
+		r = 0;
+		for (i = 0; i < DEBUG_NUM_DR; i++)
+			if (d->dr[i].used && d->dr[i].type == type &&
+			    d->dr[i].addr == addr)
+				goto out;
+		r = dr_alloc(d, type, addr, 1, addr, 1);
+		break;
+	case GDBSTUB_WP_WRITE:
+	case GDBSTUB_WP_ACCESS:
+		r = insert_watch(d, type, addr, kind);
+		break;
+	default:
+		/* DR7 has no read-only condition; GDB falls back. */
+		r = -EOPNOTSUPP;
+		break;
+	}
+out:
+	pthread_mutex_unlock(&d->lock);
+	return r < 0 ? r : 0;
+}
+
+static void remove_sw(struct machine *m, struct sw_bp *b)
+{
+	uint8_t *host;
+
+	if (b->dr >= 0) {
+		m->dbg.dr[b->dr].used = false;
+	} else if (m->dbg.lifted != b) {
+		host = machine__gpa_to_host(m, b->gpa, 1);
+		if (host && *host == INT3_OPCODE)
+			*host = b->orig;
+	}
+	b->used = false;
+}
+
+int debug__remove(struct machine *m, enum gdbstub_bp_type type,
+		  uint64_t addr, uint64_t kind)
+{
+	struct debug_state *d = &m->dbg;
+	struct sw_bp *b;
+	int i, r = -ENOENT;
+
+	pthread_mutex_lock(&d->lock);
+	switch (type) {
+	case GDBSTUB_BP_SW:
+		b = sw_find(d, addr);
+		if (b) {
+			remove_sw(m, b);
+			r = 0;
+		}
+		break;
+	case GDBSTUB_BP_HW:
+	case GDBSTUB_WP_WRITE:
+	case GDBSTUB_WP_ACCESS:
+		for (i = 0; i < DEBUG_NUM_DR; i++) {
+			struct dr_slot *s = &d->dr[i];
+
+			if (s->used && s->type == type &&
+			    s->req_addr == addr &&
+			    (type == GDBSTUB_BP_HW || s->req_len == kind)) {
+				s->used = false;
+				r = 0;
+			}
+		}
+		break;
+	default:
+		r = -EOPNOTSUPP;
+		break;
+	}
+	pthread_mutex_unlock(&d->lock);
+	return r;
+}
+
+void debug__remove_all(struct machine *m)
+{
+	struct debug_state *d = &m->dbg;
+	int i;
+
+	pthread_mutex_lock(&d->lock);
+	for (i = 0; i < DEBUG_MAX_SW; i++)
+		if (d->sw[i].used)
+			remove_sw(m, &d->sw[i]);
+	for (i = 0; i < DEBUG_NUM_DR; i++)
+		d->dr[i].used = false;
+	pthread_mutex_unlock(&d->lock);
+}
+
+bool debug__bp_at(struct machine *m, uint64_t linear)
+{
+	struct debug_state *d = &m->dbg;
+	bool hit = false;
+	int i;
+
+	pthread_mutex_lock(&d->lock);
+	for (i = 0; i < DEBUG_NUM_DR; i++)
+		if (d->dr[i].used && d->dr[i].addr == linear &&
+		    (d->dr[i].type == GDBSTUB_BP_HW ||
+		     d->dr[i].type == GDBSTUB_BP_SW))
+			hit = true;
+	if (sw_find(d, linear))
+		hit = true;
+	pthread_mutex_unlock(&d->lock);
+	return hit;
+}
+
+static unsigned int dr7_len_bits(unsigned int len)
+{
+	switch (len) {
+	case 2:
+		return 1;
+	case 4:
+		return 3;
+	case 8:
+		return 2;
+	default:
+		return 0;
+	}
+}
+
+int debug__arm(struct machine *m, struct backend_vcpu *bv, bool step,
+	       uint64_t lift)
+{
+	struct debug_state *d = &m->dbg;
+	struct kvm_guest_debug dbg;
+	bool any_sw = false;
+	uint64_t dr7 = 0;
+	struct sw_bp *b;
+	uint8_t *host;
+	int i;
+
+	memset(&dbg, 0, sizeof(dbg));
+	pthread_mutex_lock(&d->lock);
+	for (i = 0; i < DEBUG_NUM_DR; i++) {
+		const struct dr_slot *s = &d->dr[i];
+		unsigned int rw;
+
+		if (!s->used)
+			continue;
+		if (s->type == GDBSTUB_BP_HW || s->type == GDBSTUB_BP_SW) {
+			if (s->addr == lift)
+				continue;
+			rw = DR7_RW_EXEC;
+		} else if (s->type == GDBSTUB_WP_WRITE) {
+			rw = DR7_RW_WRITE;
+		} else {
+			rw = DR7_RW_ACCESS;
+		}
+		dbg.arch.debugreg[i] = s->addr;
+		dr7 |= 3ULL << (i * 2);		/* L and G */
+		dr7 |= (uint64_t)rw << (16 + i * 4);
+		dr7 |= (uint64_t)dr7_len_bits(s->len) << (18 + i * 4);
+	}
+	for (i = 0; i < DEBUG_MAX_SW; i++)
+		if (d->sw[i].used && d->sw[i].dr < 0)
+			any_sw = true;
+
+	/* Put the original byte back under the one we step over. */
+	b = lift != DEBUG_NO_LIFT ? sw_find(d, lift) : NULL;
+	if (b && b->dr < 0) {
+		host = machine__gpa_to_host(m, b->gpa, 1);
+		if (host)
+			*host = b->orig;
+		d->lifted = b;
+	}
+	pthread_mutex_unlock(&d->lock);
+
+	if (dr7) {
+		dr7 |= DR7_GE;
+		dbg.control |= KVM_GUESTDBG_USE_HW_BP;
+	}
+	dbg.arch.debugreg[7] = dr7;
+	if (any_sw)
+		dbg.control |= KVM_GUESTDBG_USE_SW_BP;
+	if (step) {
+		dbg.control |= KVM_GUESTDBG_SINGLESTEP;
+		if (d->blockirq)
+			dbg.control |= KVM_GUESTDBG_BLOCKIRQ;
+	}
+	/* With nothing to do, give the guest its own debug registers. */
+	if (dbg.control)
+		dbg.control |= KVM_GUESTDBG_ENABLE;
+	return BE_CALL(bv, set_guest_debug, &dbg);
+}
+
+void debug__unlift(struct machine *m)
+{
+	struct debug_state *d = &m->dbg;
+	uint8_t *host;
+
+	pthread_mutex_lock(&d->lock);
+	if (d->lifted && d->lifted->used) {
+		host = machine__gpa_to_host(m, d->lifted->gpa, 1);
+		if (host)
+			*host = INT3_OPCODE;
+	}
+	d->lifted = NULL;
+	pthread_mutex_unlock(&d->lock);
+}
+
+/*
+ * The exception vector says which mechanism trapped: #BP is an int3 we
+ * planted (or the guest's own), #DB is a debug register or the trap
+ * flag, and DR6 says which.  The project's own driver will report more
+ * events (control-register writes, exceptions by vector, descriptor-table
+ * loads, triple faults) as debug exits with vectors of their own; they
+ * get cases here.
+ */
+enum debug_event debug__classify(struct machine *m,
+				 const struct kvm_debug_exit_arch *arch,
+				 struct gdbstub_stop *st)
+{
+	struct debug_state *d = &m->dbg;
+	enum debug_event ev = DEBUG_EV_SPURIOUS;
+	int i;
+
+	pthread_mutex_lock(&d->lock);
+	switch (arch->exception) {
+	case BP_VECTOR: {
+		struct sw_bp *b = sw_find(d, arch->pc);
+
+		if (b && b->dr < 0) {
+			st->reason = GDBSTUB_STOP_SWBREAK;
+			ev = DEBUG_EV_BREAK;
+		} else {
+			ev = DEBUG_EV_GUEST;
+		}
+		break;
+	}
+	case DB_VECTOR:
+		for (i = 0; i < DEBUG_NUM_DR; i++) {
+			const struct dr_slot *s = &d->dr[i];
+
+			if (!(arch->dr6 & (1u << i)) || !s->used)
+				continue;
+			switch (s->type) {
+			case GDBSTUB_BP_SW:
+				st->reason = GDBSTUB_STOP_SWBREAK;
+				ev = DEBUG_EV_BREAK;
+				break;
+			case GDBSTUB_BP_HW:
+				st->reason = GDBSTUB_STOP_HWBREAK;
+				ev = DEBUG_EV_BREAK;
+				break;
+			case GDBSTUB_WP_WRITE:
+				st->reason = GDBSTUB_STOP_WATCH;
+				st->addr = s->req_addr;
+				ev = DEBUG_EV_WATCH;
+				break;
+			default:
+				st->reason = GDBSTUB_STOP_AWATCH;
+				st->addr = s->req_addr;
+				ev = DEBUG_EV_WATCH;
+				break;
+			}
+			/* A data hit outranks an execute hit at the same
+			 * exit: the access already happened. */
+			if (ev == DEBUG_EV_WATCH)
+				break;
+		}
+		if (ev == DEBUG_EV_SPURIOUS && (arch->dr6 & DR6_BS))
+			ev = DEBUG_EV_STEP;
+		break;
+	default:
+		break;
+	}
+	pthread_mutex_unlock(&d->lock);
+	st->signal = GDBSTUB_SIGTRAP;
+	return ev;
+}
+
+void debug__shadow_read(struct machine *m, uint64_t gpa, uint8_t *buf,
+			size_t len)
+{
+	struct debug_state *d = &m->dbg;
+	int i;
+
+	pthread_mutex_lock(&d->lock);
+	for (i = 0; i < DEBUG_MAX_SW; i++) {
+		const struct sw_bp *b = &d->sw[i];
+
+		if (b->used && b->dr < 0 && d->lifted != b &&
+		    b->gpa >= gpa && b->gpa - gpa < len)
+			buf[b->gpa - gpa] = b->orig;
+	}
+	pthread_mutex_unlock(&d->lock);
+}
+
+void debug__shadow_write(struct machine *m, uint64_t gpa,
+			 const uint8_t *buf, size_t len)
+{
+	struct debug_state *d = &m->dbg;
+	uint8_t *host;
+	int i;
+
+	pthread_mutex_lock(&d->lock);
+	for (i = 0; i < DEBUG_MAX_SW; i++) {
+		struct sw_bp *b = &d->sw[i];
+
+		if (!b->used || b->dr >= 0 || b->gpa < gpa ||
+		    b->gpa - gpa >= len)
+			continue;
+		b->orig = buf[b->gpa - gpa];
+		host = machine__gpa_to_host(m, b->gpa, 1);
+		if (host && d->lifted != b)
+			*host = INT3_OPCODE;
+	}
+	pthread_mutex_unlock(&d->lock);
+}
+
+void debug__describe(struct machine *m, char *buf, size_t size)
+{
+	static const char *const names[] = {
+		"break", "hbreak", "watch", "rwatch", "awatch",
+	};
+	struct debug_state *d = &m->dbg;
+	size_t n = 0;
+	int i;
+
+	buf[0] = 0;
+	pthread_mutex_lock(&d->lock);
+	for (i = 0; i < DEBUG_NUM_DR && n < size; i++) {
+		const struct dr_slot *s = &d->dr[i];
+
+		if (s->used)
+			n += snprintf(buf + n, size - n,
+				      "dr%d: %s 0x%llx len %u\n", i,
+				      names[s->type],
+				      (unsigned long long)s->addr, s->len);
+		else
+			n += snprintf(buf + n, size - n, "dr%d: free\n", i);
+	}
+	for (i = 0; i < DEBUG_MAX_SW && n < size; i++) {
+		const struct sw_bp *b = &d->sw[i];
+
+		if (b->used && b->dr < 0)
+			n += snprintf(buf + n, size - n,
+				      "int3 at 0x%llx (physical 0x%llx)\n",
+				      (unsigned long long)b->linear,
+				      (unsigned long long)b->gpa);
+	}
+	pthread_mutex_unlock(&d->lock);
+}

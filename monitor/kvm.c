@@ -1,0 +1,293 @@
+/*
+ * The KVM ioctl backend.  It serves any device that speaks the KVM ABI:
+ * upstream /dev/kvm today, the project's /dev/hvdbg later (same ioctls,
+ * more debug exits), so the device path is the only thing that differs
+ * between the two and it is chosen in the accelerator table below.  All
+ * calls come from the thread that owns the vCPU, or from setup code
+ * before any vCPU thread starts.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "monitor/backend.h"
+#include "monitor/util.h"
+
+/* Where the VMX real-mode TSS goes: three pages just below the BIOS. */
+#define KVM_TSS_ADDR		0xfffbd000ULL
+#define KVM_MAX_CPUID		256
+
+static int kvm_ioctl(int fd, unsigned long req, void *arg)
+{
+	int r;
+
+	do {
+		r = ioctl(fd, req, arg);
+	} while (r < 0 && errno == EAGAIN);
+	return r < 0 ? -errno : r;
+}
+
+static int kvm_open(struct backend *be)
+{
+	struct kvm_cpuid2 *cpuid;
+	int r;
+
+	be->fd = open(be->path, O_RDWR | O_CLOEXEC);
+	if (be->fd < 0)
+		return -errno;
+	r = ioctl(be->fd, KVM_GET_API_VERSION, 0);
+	if (r != KVM_API_VERSION) {
+		close(be->fd);
+		be->fd = -1;
+		return -ENOTSUP;
+	}
+	be->api_version = r;
+	r = ioctl(be->fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (r <= 0) {
+		close(be->fd);
+		be->fd = -1;
+		return -ENOTSUP;
+	}
+	be->run_size = r;
+
+	cpuid = xzalloc(sizeof(*cpuid) +
+			KVM_MAX_CPUID * sizeof(cpuid->entries[0]));
+	cpuid->nent = KVM_MAX_CPUID;
+	if (kvm_ioctl(be->fd, KVM_GET_SUPPORTED_CPUID, cpuid) < 0) {
+		/* A device without CPUID control: run with its defaults. */
+		free(cpuid);
+		cpuid = NULL;
+	}
+	be->cpuid = cpuid;
+	return 0;
+}
+
+static void kvm_close(struct backend *be)
+{
+	if (be->fd >= 0)
+		close(be->fd);
+	be->fd = -1;
+	free(be->cpuid);
+	be->cpuid = NULL;
+}
+
+static int kvm_check_cap(struct backend *be, long cap)
+{
+	int r = ioctl(be->fd, KVM_CHECK_EXTENSION, cap);
+
+	return r < 0 ? 0 : r;
+}
+
+static int kvm_vm_create(struct backend *be, struct backend_vm *vm)
+{
+	int r;
+
+	vm->be = be;
+	vm->fd = kvm_ioctl(be->fd, KVM_CREATE_VM, (void *)0);
+	if (vm->fd < 0)
+		return vm->fd;
+	/* Needed by VMX without unrestricted guest for real mode; harmless
+	 * elsewhere. */
+	r = ioctl(vm->fd, KVM_SET_TSS_ADDR, KVM_TSS_ADDR);
+	(void)r;
+	return 0;
+}
+
+static void kvm_vm_destroy(struct backend_vm *vm)
+{
+	if (vm->fd >= 0)
+		close(vm->fd);
+	vm->fd = -1;
+}
+
+static int kvm_set_memory(struct backend_vm *vm, int slot, uint64_t gpa,
+			  uint64_t size, void *host, bool readonly)
+{
+	struct kvm_userspace_memory_region region = {
+		.slot = slot,
+		.guest_phys_addr = gpa,
+		.memory_size = size,
+		.userspace_addr = (uintptr_t)host,
+	};
+
+	if (readonly && kvm_check_cap(vm->be, KVM_CAP_READONLY_MEM))
+		region.flags |= KVM_MEM_READONLY;
+	return kvm_ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &region);
+}
+
+static int kvm_vcpu_create(struct backend_vm *vm, int index,
+			   struct backend_vcpu *vcpu)
+{
+	void *run;
+	int r;
+
+	vcpu->vm = vm;
+	vcpu->index = index;
+	vcpu->fd = kvm_ioctl(vm->fd, KVM_CREATE_VCPU, (void *)(long)index);
+	if (vcpu->fd < 0)
+		return vcpu->fd;
+	run = mmap(NULL, vm->be->run_size, PROT_READ | PROT_WRITE,
+		   MAP_SHARED, vcpu->fd, 0);
+	if (run == MAP_FAILED) {
+		r = -errno;
+		close(vcpu->fd);
+		return r;
+	}
+	vcpu->run = run;
+	if (vm->be->cpuid) {
+		r = kvm_ioctl(vcpu->fd, KVM_SET_CPUID2, vm->be->cpuid);
+		if (r < 0) {
+			munmap(run, vm->be->run_size);
+			close(vcpu->fd);
+			return r;
+		}
+	}
+	return 0;
+}
+
+static void kvm_vcpu_destroy(struct backend_vcpu *vcpu)
+{
+	if (vcpu->run)
+		munmap(vcpu->run, vcpu->vm->be->run_size);
+	if (vcpu->fd >= 0)
+		close(vcpu->fd);
+	vcpu->run = NULL;
+	vcpu->fd = -1;
+}
+
+static int kvm_run(struct backend_vcpu *v)
+{
+	int r = ioctl(v->fd, KVM_RUN, 0);
+
+	return r < 0 ? -errno : 0;
+}
+
+#define KVM_GETSET(name, type, get, set)				\
+static int kvm_get_##name(struct backend_vcpu *v, type *p)		\
+{									\
+	return kvm_ioctl(v->fd, get, p);				\
+}									\
+static int kvm_set_##name(struct backend_vcpu *v, const type *p)	\
+{									\
+	return kvm_ioctl(v->fd, set, (void *)p);			\
+}
+
+KVM_GETSET(regs, struct kvm_regs, KVM_GET_REGS, KVM_SET_REGS)
+KVM_GETSET(sregs, struct kvm_sregs, KVM_GET_SREGS, KVM_SET_SREGS)
+KVM_GETSET(fpu, struct kvm_fpu, KVM_GET_FPU, KVM_SET_FPU)
+KVM_GETSET(debugregs, struct kvm_debugregs, KVM_GET_DEBUGREGS,
+	   KVM_SET_DEBUGREGS)
+
+static int kvm_set_guest_debug(struct backend_vcpu *v,
+			       const struct kvm_guest_debug *dbg)
+{
+	return kvm_ioctl(v->fd, KVM_SET_GUEST_DEBUG, (void *)dbg);
+}
+
+static const struct backend_ops kvm_ops = {
+	.open		= kvm_open,
+	.close		= kvm_close,
+	.check_cap	= kvm_check_cap,
+	.vm_create	= kvm_vm_create,
+	.vm_destroy	= kvm_vm_destroy,
+	.set_memory	= kvm_set_memory,
+	.vcpu_create	= kvm_vcpu_create,
+	.vcpu_destroy	= kvm_vcpu_destroy,
+
+	.run		= kvm_run,
+	.get_regs	= kvm_get_regs,
+	.set_regs	= kvm_set_regs,
+	.get_sregs	= kvm_get_sregs,
+	.set_sregs	= kvm_set_sregs,
+	.get_fpu	= kvm_get_fpu,
+	.set_fpu	= kvm_set_fpu,
+	.get_debugregs	= kvm_get_debugregs,
+	.set_debugregs	= kvm_set_debugregs,
+	.set_guest_debug = kvm_set_guest_debug,
+};
+
+/* The accelerators --accel accepts; /dev/hvdbg will be a second row. */
+static const struct {
+	const char *name;
+	const char *path;
+	const struct backend_ops *ops;
+} accels[] = {
+	{ "kvm", "/dev/kvm", &kvm_ops },
+};
+
+int backend__open(struct backend *be, const char *name)
+{
+	size_t i;
+
+	memset(be, 0, sizeof(*be));
+	be->fd = -1;
+	for (i = 0; i < ARRAY_SIZE(accels); i++) {
+		if (strcmp(accels[i].name, name))
+			continue;
+		be->name = accels[i].name;
+		be->path = accels[i].path;
+		be->ops = accels[i].ops;
+		return be->ops->open(be);
+	}
+	be->path = name;
+	return -ENOENT;
+}
+
+void backend__close(struct backend *be)
+{
+	if (be->ops)
+		be->ops->close(be);
+}
+
+const char *backend__names(void)
+{
+	return "kvm";
+}
+
+int backend__complete_exit(struct backend_vcpu *bv)
+{
+	int r;
+
+	bv->run->immediate_exit = 1;
+	r = bv->vm->be->ops->run(bv);
+	bv->run->immediate_exit = 0;
+	if (r == -EINTR)
+		return 0;
+	if (r < 0)
+		return r;
+	return 1;
+}
+
+static const char *const exit_names[] = {
+	[KVM_EXIT_UNKNOWN]		= "unknown",
+	[KVM_EXIT_EXCEPTION]		= "exception",
+	[KVM_EXIT_IO]			= "io",
+	[KVM_EXIT_HYPERCALL]		= "hypercall",
+	[KVM_EXIT_DEBUG]		= "debug",
+	[KVM_EXIT_HLT]			= "hlt",
+	[KVM_EXIT_MMIO]			= "mmio",
+	[KVM_EXIT_IRQ_WINDOW_OPEN]	= "irq-window-open",
+	[KVM_EXIT_SHUTDOWN]		= "shutdown (triple fault)",
+	[KVM_EXIT_FAIL_ENTRY]		= "fail-entry",
+	[KVM_EXIT_INTR]			= "intr",
+	[KVM_EXIT_SET_TPR]		= "set-tpr",
+	[KVM_EXIT_TPR_ACCESS]		= "tpr-access",
+	[KVM_EXIT_NMI]			= "nmi",
+	[KVM_EXIT_INTERNAL_ERROR]	= "internal-error",
+	[KVM_EXIT_SYSTEM_EVENT]		= "system-event",
+	[KVM_EXIT_X86_RDMSR]		= "rdmsr",
+	[KVM_EXIT_X86_WRMSR]		= "wrmsr",
+};
+
+const char *backend__exit_name(uint32_t reason)
+{
+	if (reason < ARRAY_SIZE(exit_names) && exit_names[reason])
+		return exit_names[reason];
+	return "?";
+}

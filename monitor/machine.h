@@ -1,0 +1,85 @@
+/*
+ * The virtual PC as a whole: the accelerator VM, guest RAM and BIOS ROM,
+ * the I/O bus with its devices, the vCPUs, the debug state they share and
+ * the GDB server.  One struct machine per hvdbg process; nothing in it is
+ * global so that tests and the probe can build machines of their own.
+ */
+#ifndef HVDBG_MACHINE_H
+#define HVDBG_MACHINE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "monitor/backend.h"
+#include "monitor/debug.h"
+#include "monitor/io.h"
+
+#define MACHINE_MAX_VCPUS	8
+/* Guest RAM must end below the PCI hole. */
+#define MACHINE_MAX_RAM		(3ULL << 30)
+
+#define MEM_SLOT_RAM		0
+#define MEM_SLOT_ROM		1
+
+struct vcpu;
+struct gdbstub;
+struct probe_table;
+
+struct machine {
+	struct backend be;
+	struct backend_vm vm;
+
+	uint8_t *ram;
+	uint64_t ram_size;
+	/* BIOS image mapped read-only just below 4 GiB. */
+	uint8_t *rom;
+	uint64_t rom_gpa;
+	uint64_t rom_size;
+
+	struct io_bus io;
+	struct debug_state dbg;
+
+	struct vcpu *vcpus[MACHINE_MAX_VCPUS];
+	int nr_vcpus;
+
+	/* NULL without --gdb/-s; stops are reported to it when set. */
+	struct gdbstub *gdb;
+
+	/* Probe results, filled on first need (Z0 policy, "monitor probe"). */
+	struct probe_table *probe;
+
+	/*
+	 * Guards the fields below.  The vCPU that ends the machine (debug
+	 * exit port, kill, fatal error without a debugger) sets exited and
+	 * wakes main(), which owns process exit.
+	 */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool exited;
+	int exit_status;
+	/* A stop has been reported since the last resume (all-stop). */
+	bool stop_reported;
+};
+
+int machine__init(struct machine *m, const char *accel, uint64_t ram_size);
+/* Map a BIOS image: the tail below 1 MiB in RAM, all of it below 4G. */
+int machine__map_rom(struct machine *m, const uint8_t *image, size_t size);
+void machine__destroy(struct machine *m);
+
+/*
+ * Host pointer for guest-physical [gpa, gpa+len) when it lies inside RAM
+ * or ROM, else NULL.  The debugger may write ROM through it.
+ */
+uint8_t *machine__gpa_to_host(struct machine *m, uint64_t gpa, size_t len);
+
+/*
+ * End the machine with status: tells GDB ("W" with the status) when one
+ * is attached, then wakes main().  Safe from any thread; first call wins.
+ */
+void machine__exit(struct machine *m, int status);
+bool machine__exited(struct machine *m);
+/* Block main() until the machine has ended; returns the exit status. */
+int machine__wait(struct machine *m);
+
+#endif

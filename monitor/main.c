@@ -1,0 +1,393 @@
+/*
+ * hvdbg's entry point: parse the command line, build the machine (memory,
+ * images, devices, vCPUs), start the GDB server when asked, run, and turn
+ * the way the guest ended into the process exit status.  Every failure a
+ * user can cause ends here with one "hvdbg: THING: reason" line and a
+ * non-zero status, before anything runs.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gdbstub/gdbstub.h"
+#include "monitor/hw/debug_exit.h"
+#include "monitor/hw/port80.h"
+#include "monitor/hw/uart8250.h"
+#include "monitor/loader/bios.h"
+#include "monitor/loader/raw.h"
+#include "monitor/machine.h"
+#include "monitor/probe.h"
+#include "monitor/stub.h"
+#include "monitor/util.h"
+#include "monitor/vcpu.h"
+
+#define DEFAULT_RAM		(128 * MiB)
+#define DEFAULT_GDB		"tcp:127.0.0.1:1234"
+#define MAX_LOADS		16
+
+struct image {
+	const char *path;
+	uint64_t addr;
+	uint8_t *buf;
+	size_t size;
+};
+
+struct options {
+	uint64_t ram_size;
+	const char *bios;
+	struct image loads[MAX_LOADS];
+	int nr_loads;
+	bool have_entry;
+	uint16_t entry_seg, entry_ip;
+	const char *gdb;
+	bool hold;
+	const char *serial;
+	const char *accel;
+	bool probe;
+	const char *probe_query;
+	bool debug_rsp;
+};
+
+enum {
+	OPT_BIOS = 256, OPT_LOAD, OPT_ENTRY, OPT_GDB, OPT_SERIAL, OPT_ACCEL,
+	OPT_PROBE, OPT_DEBUG_RSP,
+};
+
+static const struct option long_options[] = {
+	{ "memory",	required_argument, NULL, 'm' },
+	{ "bios",	required_argument, NULL, OPT_BIOS },
+	{ "load",	required_argument, NULL, OPT_LOAD },
+	{ "entry",	required_argument, NULL, OPT_ENTRY },
+	{ "gdb",	required_argument, NULL, OPT_GDB },
+	{ "serial",	required_argument, NULL, OPT_SERIAL },
+	{ "accel",	required_argument, NULL, OPT_ACCEL },
+	{ "probe",	optional_argument, NULL, OPT_PROBE },
+	{ "debug-rsp",	no_argument,	   NULL, OPT_DEBUG_RSP },
+	{ "help",	no_argument,	   NULL, 'h' },
+	{ "version",	no_argument,	   NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void usage(void)
+{
+	printf(
+"Usage: hvdbg [OPTION]... --bios FILE | --load FILE@ADDR...\n"
+"       hvdbg --probe[=FEATURE:MODE]\n"
+"Run a PC guest on a hypervisor and let GDB debug it from its first\n"
+"instruction.\n"
+"\n"
+"Guest:\n"
+"  -m, --memory SIZE    guest RAM, e.g. 64M or 1G (default 128M, at most 3G)\n"
+"      --bios FILE      firmware image; it ends at 1 MiB (its last 128 KiB)\n"
+"                       and at 4 GiB, and the vCPU starts at the reset\n"
+"                       vector F000:FFF0 (CS.base 0xFFFF0000)\n"
+"      --load FILE@ADDR copy FILE to guest-physical ADDR (repeatable)\n"
+"      --entry SEG:OFF  start in real mode at CS=SEG (base SEG*16), IP=OFF\n"
+"      --entry ADDR     start in real mode at linear ADDR (below 1 MiB):\n"
+"                       CS=0, IP=ADDR when ADDR < 64K, otherwise\n"
+"                       CS=(ADDR>>4)&0xF000 and IP=ADDR-CS*16\n"
+"                       (default: the reset vector with --bios, else the\n"
+"                       first --load address)\n"
+"      --serial stdio|file:PATH|none\n"
+"                       where COM1 (8250 at 0x3f8) output goes (stdio)\n"
+"      --accel NAME     accelerator: kvm (/dev/kvm; the default)\n"
+"\n"
+"Debugging:\n"
+"  -s                   shorthand for --gdb " DEFAULT_GDB "\n"
+"  -S                   hold the vCPU before its first instruction until\n"
+"                       GDB resumes it (implies -s without --gdb)\n"
+"      --gdb tcp:[HOST]:PORT|unix:PATH\n"
+"                       serve the GDB remote protocol there\n"
+"      --debug-rsp      log protocol packets on stderr\n"
+"      --probe          print which debug features the accelerator really\n"
+"                       delivers in real, prot32 and long64 mode, and exit\n"
+"      --probe=FEATURE:MODE\n"
+"                       exit 0 if FEATURE works in MODE, 1 if not (with the\n"
+"                       reason); FEATURE: step, int3, hbreak, watch, awatch,\n"
+"                       blockirq (table rows single-step, int3-trap,\n"
+"                       hw-breakpoint, write-watchpoint, access-watchpoint,\n"
+"                       blockirq); MODE: real, prot32, long64\n"
+"\n"
+"  -h, --help           show this help and exit\n"
+"  -V, --version        show the version and exit\n"
+"\n"
+"Numbers may be decimal or 0x-prefixed hex.  A guest that writes V to\n"
+"port 0xf4 ends hvdbg with exit status (V << 1) | 1; GDB's kill ends it\n"
+"with status 0.  GDB sees linear addresses: in real mode $pc is\n"
+"CS.base + IP.\n");
+}
+
+static void parse_load(struct options *o, const char *arg)
+{
+	const char *at = strrchr(arg, '@');
+	char *path;
+
+	if (!at || at == arg || parse_u64(at + 1, &o->loads[0].addr) < 0)
+		die("--load %s: expected FILE@ADDR", arg);
+	if (o->nr_loads == MAX_LOADS)
+		die("--load %s: at most %d images", arg, MAX_LOADS);
+	path = xstrdup(arg);
+	path[at - arg] = 0;
+	o->loads[o->nr_loads].path = path;
+	parse_u64(at + 1, &o->loads[o->nr_loads].addr);
+	o->nr_loads++;
+}
+
+static void set_entry_linear(struct options *o, uint64_t addr,
+			     const char *arg)
+{
+	if (addr >= 1 * MiB)
+		die("--entry %s: a real-mode entry must be below 1 MiB", arg);
+	o->entry_seg = addr < 0x10000 ? 0 : (addr >> 4) & 0xf000;
+	o->entry_ip = addr - ((uint64_t)o->entry_seg << 4);
+}
+
+static void parse_entry(struct options *o, const char *arg)
+{
+	const char *colon = strchr(arg, ':');
+	uint64_t seg, off;
+	char *s;
+
+	o->have_entry = true;
+	if (!colon) {
+		if (parse_u64(arg, &off) < 0)
+			die("--entry %s: expected SEG:OFF or ADDR", arg);
+		set_entry_linear(o, off, arg);
+		return;
+	}
+	s = xstrdup(arg);
+	s[colon - arg] = 0;
+	if (parse_u64(s, &seg) < 0 || parse_u64(colon + 1, &off) < 0)
+		die("--entry %s: expected SEG:OFF or ADDR", arg);
+	free(s);
+	if (seg > 0xffff || off > 0xffff)
+		die("--entry %s: segment and offset are 16-bit", arg);
+	o->entry_seg = seg;
+	o->entry_ip = off;
+}
+
+static void parse_options(struct options *o, int argc, char **argv)
+{
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->ram_size = DEFAULT_RAM;
+	o->serial = "stdio";
+	o->accel = "kvm";
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":m:sShV", long_options,
+				NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			if (parse_size(optarg, &o->ram_size) < 0)
+				die("-m %s: not a size (e.g. 64M, 1G)", optarg);
+			if (o->ram_size > MACHINE_MAX_RAM)
+				die("-m %s: at most 3G is supported (RAM ends "
+				    "below the PCI hole)", optarg);
+			if (o->ram_size < 1 * MiB)
+				die("-m %s: at least 1M is needed", optarg);
+			if (o->ram_size & 0xfff)
+				die("-m %s: must be a multiple of 4K", optarg);
+			break;
+		case OPT_BIOS:
+			o->bios = optarg;
+			break;
+		case OPT_LOAD:
+			parse_load(o, optarg);
+			break;
+		case OPT_ENTRY:
+			parse_entry(o, optarg);
+			break;
+		case 's':
+			if (!o->gdb)
+				o->gdb = DEFAULT_GDB;
+			break;
+		case 'S':
+			o->hold = true;
+			break;
+		case OPT_GDB:
+			if (strncmp(optarg, "tcp:", 4) &&
+			    strncmp(optarg, "unix:", 5))
+				die("--gdb %s: expected tcp:[HOST]:PORT or "
+				    "unix:PATH", optarg);
+			o->gdb = optarg;
+			break;
+		case OPT_SERIAL:
+			if (strcmp(optarg, "stdio") && strcmp(optarg, "none") &&
+			    (strncmp(optarg, "file:", 5) || !optarg[5]))
+				die("--serial %s: expected stdio, file:PATH or "
+				    "none", optarg);
+			o->serial = optarg;
+			break;
+		case OPT_ACCEL:
+			o->accel = optarg;
+			break;
+		case OPT_PROBE:
+			o->probe = true;
+			o->probe_query = optarg;
+			break;
+		case OPT_DEBUG_RSP:
+			o->debug_rsp = true;
+			break;
+		case 'h':
+			usage();
+			exit(0);
+		case 'V':
+			printf("hvdbg %s\n", PACKAGE_VERSION);
+			exit(0);
+		case ':':
+			die("%s: option requires an argument (see --help)",
+			    argv[optind - 1]);
+		default:
+			if (optopt)
+				die("-%c: unknown option (see --help)", optopt);
+			die("%s: unknown option (see --help)",
+			    argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		die("%s: unexpected argument (see --help)", argv[optind]);
+	if (o->hold && !o->gdb)
+		o->gdb = DEFAULT_GDB;
+	/* No --entry and no BIOS: start at the first image. */
+	if (!o->have_entry && !o->bios && o->nr_loads) {
+		char arg[32];
+
+		snprintf(arg, sizeof(arg), "0x%llx",
+			 (unsigned long long)o->loads[0].addr);
+		set_entry_linear(o, o->loads[0].addr, arg);
+		o->have_entry = true;
+	}
+}
+
+static void log_rsp(void *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)ctx;
+	va_start(ap, fmt);
+	fputs("hvdbg: rsp: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	if (fmt[0] && fmt[strlen(fmt) - 1] != '\n')
+		fputc('\n', stderr);
+	va_end(ap);
+}
+
+/* Read every image before touching the accelerator: file errors first. */
+static void read_images(struct options *o, uint8_t **bios, size_t *bios_size)
+{
+	int i;
+
+	if (o->bios && bios__read(o->bios, bios, bios_size) < 0)
+		exit(1);
+	for (i = 0; i < o->nr_loads; i++)
+		if (raw__read(o->loads[i].path, o->loads[i].addr, o->ram_size,
+			      &o->loads[i].buf, &o->loads[i].size) < 0)
+			exit(1);
+}
+
+static void start_gdb(struct machine *m, struct options *o)
+{
+	struct gdbstub_config cfg = {
+		.arch = &gdbstub_arch_x86_64,
+		.ops = &stub_ops,
+		.target = m,
+		.log = o->debug_rsp ? log_rsp : NULL,
+	};
+	char err[256];
+
+	m->gdb = gdbstub_new(&cfg);
+	if (!m->gdb)
+		die("%s: cannot create the GDB server", o->gdb);
+	if (gdbstub_listen(m->gdb, o->gdb, err, sizeof(err)) < 0) {
+		/* The library's message may already name the address. */
+		if (!strncmp(err, o->gdb, strlen(o->gdb)))
+			die("%s", err);
+		die("%s: %s", o->gdb, err);
+	}
+	pr_warn("waiting for gdb on %s", o->gdb);
+}
+
+int main(int argc, char **argv)
+{
+	struct options o;
+	struct machine m;
+	struct vcpu *v;
+	uint8_t *bios = NULL;
+	size_t bios_size = 0;
+	int i, r, status;
+
+	setvbuf(stdout, NULL, _IONBF, 0);
+	signal(SIGPIPE, SIG_IGN);
+	parse_options(&o, argc, argv);
+	if (o.probe)
+		return probe__main(o.accel, o.probe_query);
+	if (!o.bios && !o.nr_loads)
+		die("no guest: give --bios FILE or --load FILE@ADDR "
+		    "(see --help)");
+	read_images(&o, &bios, &bios_size);
+
+	machine__init(&m, o.accel, o.ram_size);
+	for (i = 0; i < o.nr_loads; i++)
+		raw__place(&m, o.loads[i].addr, o.loads[i].buf,
+			   o.loads[i].size);
+	if (bios && bios__place(&m, o.bios, bios, bios_size) < 0)
+		exit(1);
+	if (uart8250__init(&m, o.serial) < 0)
+		exit(1);
+	if (debug_exit__init(&m) < 0 || port80__init(&m) < 0)
+		die("cannot register the I/O devices");
+	m.dbg.blockirq = m.be.ops->check_cap(&m.be, KVM_CAP_SET_GUEST_DEBUG2) &
+			 KVM_GUESTDBG_BLOCKIRQ;
+
+	r = vcpu__create(&m, 0, &v);
+	if (r < 0)
+		die("%s: cannot create vCPU 1: %s", m.be.path, strerror(-r));
+	m.vcpus[m.nr_vcpus++] = v;
+	if (o.have_entry)
+		r = vcpu__set_real_entry(v, o.entry_seg, o.entry_ip);
+	else
+		r = vcpu__set_reset_entry(v);
+	if (r < 0)
+		die("%s: cannot set the entry state: %s", m.be.path,
+		    strerror(-r));
+
+	if (o.gdb)
+		start_gdb(&m, &o);
+	r = vcpu__start(v, o.hold);
+	if (r < 0)
+		die("vCPU 1: cannot start its thread: %s", strerror(-r));
+
+	if (o.gdb) {
+		if (o.hold) {
+			/* The library counts the target as running until
+			 * told otherwise. */
+			struct gdbstub_stop st = {
+				.reason = GDBSTUB_STOP_SIGNAL,
+				.tid = 1,
+				.signal = GDBSTUB_SIGTRAP,
+			};
+
+			gdbstub_report_stop(m.gdb, &st);
+		}
+		r = gdbstub_serve(m.gdb);
+		if (r < 0 && !machine__exited(&m))
+			die("%s: %s", o.gdb, strerror(-r));
+		pthread_mutex_lock(&m.lock);
+		status = m.exited ? m.exit_status : 0;
+		pthread_mutex_unlock(&m.lock);
+	} else {
+		status = machine__wait(&m);
+	}
+	/* vCPU threads may be inside KVM_RUN or parked; the process exit
+	 * takes them down with the VM. */
+	fflush(stdout);
+	_exit(status);
+}

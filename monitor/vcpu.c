@@ -1,0 +1,602 @@
+/*
+ * The vCPU thread and its exit dispatch.
+ *
+ * Each vCPU thread parks until GDB gives it a command (continue or step),
+ * runs the guest until something worth a stop happens, reports that stop
+ * to the GDB server itself and parks again.  Without a debugger it gets
+ * one "continue" at start and only stops on a fatal exit.
+ *
+ * Stepping follows DESIGN.md's robustness rules because backends disagree
+ * about what a step looks like: the guest-debug block is re-issued before
+ * every step, a debug exit that leaves RIP where it was is not a step
+ * (step again, a bounded number of times), and an I/O, MMIO or HLT exit
+ * whose RIP has moved completes the step after the I/O is served.
+ *
+ * A kick (GDB's Ctrl-C) sets a flag, sets run->immediate_exit and sends
+ * SIGUSR1 to the thread, so KVM_RUN returns -EINTR whether the signal
+ * lands before or during the ioctl.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "gdbstub/gdbstub.h"
+#include "monitor/debug.h"
+#include "monitor/machine.h"
+#include "monitor/mmu.h"
+#include "monitor/util.h"
+#include "monitor/vcpu.h"
+
+#define VCPU_KICK_SIGNAL	SIGUSR1
+/* Debug exits at an unchanged RIP tolerated before a step gives up. */
+#define VCPU_STEP_RETRIES	8
+
+/* Handler results; see the table below. */
+enum {
+	EXIT_END = -1,		/* the machine has ended */
+	EXIT_STOP = 0,		/* report ctx->st to GDB */
+	EXIT_REENTER = 1,	/* run the guest again */
+	EXIT_STEP_DONE = 2,	/* one instruction retired while stepping */
+};
+
+struct run_ctx {
+	bool step;
+	uint64_t start_pc;	/* linear PC before this step */
+	int retries;
+	/* The last exit was I/O or MMIO: KVM finishes it on re-entry. */
+	bool pending;
+	struct gdbstub_stop st;
+};
+
+static void vcpu__kick_handler(int sig)
+{
+	(void)sig;
+}
+
+static void vcpu__install_kick_handler(void)
+{
+	struct sigaction sa = { .sa_handler = vcpu__kick_handler };
+
+	/* No SA_RESTART: KVM_RUN must come back with EINTR. */
+	sigemptyset(&sa.sa_mask);
+	sigaction(VCPU_KICK_SIGNAL, &sa, NULL);
+}
+
+int vcpu__create(struct machine *m, int index, struct vcpu **out)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	struct vcpu *v = xzalloc(sizeof(*v));
+	int r;
+
+	pthread_once(&once, vcpu__install_kick_handler);
+
+	v->m = m;
+	v->index = index;
+	pthread_mutex_init(&v->lock, NULL);
+	pthread_cond_init(&v->cond, NULL);
+	r = m->be.ops->vcpu_create(&m->vm, index, &v->bv);
+	if (r < 0)
+		return r;
+	*out = v;
+	return 0;
+}
+
+static uint64_t vcpu__pc(struct vcpu *v)
+{
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+
+	if (BE_CALL(&v->bv, get_regs, &regs) < 0 ||
+	    BE_CALL(&v->bv, get_sregs, &sregs) < 0)
+		return 0;
+	return mmu__linear_pc(&regs, &sregs);
+}
+
+static bool vcpu__kicked(struct vcpu *v)
+{
+	bool k;
+
+	pthread_mutex_lock(&v->lock);
+	k = v->kick || v->cmd == VCPU_CMD_QUIT;
+	pthread_mutex_unlock(&v->lock);
+	return k;
+}
+
+/* Let KVM apply a served I/O or MMIO before anyone looks at state. */
+static void vcpu__finish_pending(struct vcpu *v, struct run_ctx *c)
+{
+	if (c->pending)
+		backend__complete_exit(&v->bv);
+	c->pending = false;
+}
+
+static int vcpu__fatal(struct vcpu *v, struct run_ctx *c, const char *why,
+		       int signal)
+{
+	vcpu__dump(v, why);
+	c->st.reason = GDBSTUB_STOP_SIGNAL;
+	c->st.signal = signal;
+	return EXIT_STOP;
+}
+
+/* An exit that moved RIP while stepping retired the instruction. */
+static int vcpu__step_progress(struct vcpu *v, struct run_ctx *c)
+{
+	if (!c->step)
+		return EXIT_REENTER;
+	if (vcpu__pc(v) == c->start_pc)
+		return EXIT_REENTER;
+	vcpu__finish_pending(v, c);
+	return EXIT_STEP_DONE;
+}
+
+static int handle_io(struct vcpu *v, struct run_ctx *c)
+{
+	io__handle_pio(&v->m->io, v->bv.run);
+	if (machine__exited(v->m))
+		return EXIT_END;
+	c->pending = true;
+	return vcpu__step_progress(v, c);
+}
+
+static int handle_mmio(struct vcpu *v, struct run_ctx *c)
+{
+	io__handle_mmio(&v->m->io, v->bv.run);
+	c->pending = true;
+	return vcpu__step_progress(v, c);
+}
+
+/*
+ * Without an in-kernel irqchip nothing can wake a halted vCPU, so a HLT
+ * is the guest going idle: wait for GDB (or forever without one) instead
+ * of spinning through KVM_RUN.
+ */
+static int vcpu__idle(struct vcpu *v, struct run_ctx *c)
+{
+	if (!v->m->gdb)
+		pr_warn("vCPU %d: halted and nothing can wake it "
+			"(Ctrl-C ends hvdbg)", v->index + 1);
+	pthread_mutex_lock(&v->lock);
+	while (!v->kick && v->cmd != VCPU_CMD_QUIT)
+		pthread_cond_wait(&v->cond, &v->lock);
+	pthread_mutex_unlock(&v->lock);
+	c->st.reason = GDBSTUB_STOP_SIGNAL;
+	c->st.signal = GDBSTUB_SIGINT;
+	return EXIT_STOP;
+}
+
+static int handle_hlt(struct vcpu *v, struct run_ctx *c)
+{
+	v->halted = true;
+	if (c->step)
+		return EXIT_STEP_DONE;
+	return vcpu__idle(v, c);
+}
+
+static int handle_debug(struct vcpu *v, struct run_ctx *c)
+{
+	struct kvm_debug_exit_arch *arch = &v->bv.run->debug.arch;
+	enum debug_event ev = debug__classify(v->m, arch, &c->st);
+
+	switch (ev) {
+	case DEBUG_EV_BREAK:
+	case DEBUG_EV_WATCH:
+		return EXIT_STOP;
+	case DEBUG_EV_GUEST:
+		c->st.reason = GDBSTUB_STOP_SIGNAL;
+		c->st.signal = GDBSTUB_SIGTRAP;
+		return EXIT_STOP;
+	default:
+		break;
+	}
+	if (!c->step)
+		return EXIT_REENTER;	/* a stray trap left by a step */
+	if (vcpu__pc(v) != c->start_pc)
+		return EXIT_STEP_DONE;
+	/* Not a step (Bochs' extra exit, a page's first touch): again,
+	 * but a "jmp ." never moves, so give up eventually. */
+	if (++c->retries >= VCPU_STEP_RETRIES)
+		return EXIT_STEP_DONE;
+	return EXIT_REENTER;
+}
+
+static int handle_shutdown(struct vcpu *v, struct run_ctx *c)
+{
+	return vcpu__fatal(v, c, "triple fault (shutdown)", GDBSTUB_SIGSEGV);
+}
+
+static int handle_system_event(struct vcpu *v, struct run_ctx *c)
+{
+	char why[64];
+
+	snprintf(why, sizeof(why), "system event %u",
+		 v->bv.run->system_event.type);
+	return vcpu__fatal(v, c, why, GDBSTUB_SIGSEGV);
+}
+
+static int handle_fail_entry(struct vcpu *v, struct run_ctx *c)
+{
+	char why[96];
+
+	snprintf(why, sizeof(why),
+		 "VM entry failed (hardware reason 0x%llx)",
+		 (unsigned long long)
+		 v->bv.run->fail_entry.hardware_entry_failure_reason);
+	return vcpu__fatal(v, c, why, GDBSTUB_SIGABRT);
+}
+
+static int handle_internal_error(struct vcpu *v, struct run_ctx *c)
+{
+	static const char *const words[] = {
+		[KVM_INTERNAL_ERROR_EMULATION] =
+			"instruction emulation failed",
+		[KVM_INTERNAL_ERROR_SIMUL_EX] =
+			"exception while delivering an exception",
+		[KVM_INTERNAL_ERROR_DELIVERY_EV] =
+			"event delivery failed",
+		[KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON] =
+			"unexpected hardware exit reason",
+	};
+	uint32_t sub = v->bv.run->internal.suberror;
+	char why[128];
+
+	snprintf(why, sizeof(why), "KVM internal error %u: %s", sub,
+		 sub < ARRAY_SIZE(words) && words[sub] ? words[sub] :
+		 "unknown");
+	return vcpu__fatal(v, c, why, GDBSTUB_SIGABRT);
+}
+
+static int handle_intr(struct vcpu *v, struct run_ctx *c)
+{
+	(void)v;
+	(void)c;
+	return EXIT_REENTER;
+}
+
+/*
+ * Exit dispatch, indexed by run->exit_reason.  Handlers return
+ * EXIT_REENTER to run the guest again, EXIT_STOP when ctx->st holds a
+ * stop for GDB, EXIT_STEP_DONE when a step retired its instruction and
+ * EXIT_END when the machine is over.  A reason without a handler is
+ * fatal and dumped, never ignored.
+ */
+static int (*const exit_handlers[])(struct vcpu *v, struct run_ctx *c) = {
+	[KVM_EXIT_IO]			= handle_io,
+	[KVM_EXIT_MMIO]			= handle_mmio,
+	[KVM_EXIT_HLT]			= handle_hlt,
+	[KVM_EXIT_DEBUG]		= handle_debug,
+	[KVM_EXIT_SHUTDOWN]		= handle_shutdown,
+	[KVM_EXIT_FAIL_ENTRY]		= handle_fail_entry,
+	[KVM_EXIT_INTERNAL_ERROR]	= handle_internal_error,
+	[KVM_EXIT_INTR]			= handle_intr,
+	[KVM_EXIT_SYSTEM_EVENT]		= handle_system_event,
+};
+
+static int vcpu__run_loop(struct vcpu *v, bool step, uint64_t lift,
+			  struct gdbstub_stop *st)
+{
+	struct run_ctx c = { .step = step };
+	uint32_t reason;
+	char why[64];
+	int r;
+
+	c.start_pc = step ? vcpu__pc(v) : 0;
+	if (!step && debug__arm(v->m, &v->bv, false, DEBUG_NO_LIFT) < 0)
+		pr_warn("vCPU %d: KVM_SET_GUEST_DEBUG failed", v->index + 1);
+	for (;;) {
+		if (vcpu__kicked(v)) {
+			vcpu__finish_pending(v, &c);
+			c.st.reason = GDBSTUB_STOP_SIGNAL;
+			c.st.signal = GDBSTUB_SIGINT;
+			r = EXIT_STOP;
+			break;
+		}
+		/* Re-issued before every step: some backends drop it. */
+		if (step && debug__arm(v->m, &v->bv, true, lift) < 0)
+			pr_warn("vCPU %d: KVM_SET_GUEST_DEBUG failed",
+				v->index + 1);
+		r = BE_CALL(&v->bv, run);
+		c.pending = false;
+		if (r == -EINTR)
+			continue;
+		if (r < 0) {
+			snprintf(why, sizeof(why), "KVM_RUN: %s",
+				 strerror(-r));
+			r = vcpu__fatal(v, &c, why, GDBSTUB_SIGABRT);
+			break;
+		}
+		reason = v->bv.run->exit_reason;
+		if (reason < ARRAY_SIZE(exit_handlers) &&
+		    exit_handlers[reason]) {
+			r = exit_handlers[reason](v, &c);
+		} else {
+			snprintf(why, sizeof(why), "unexpected exit %u (%s)",
+				 reason, backend__exit_name(reason));
+			r = vcpu__fatal(v, &c, why, GDBSTUB_SIGABRT);
+		}
+		if (r != EXIT_REENTER)
+			break;
+	}
+	if (r == EXIT_STEP_DONE) {
+		c.st.reason = GDBSTUB_STOP_SIGNAL;
+		c.st.signal = GDBSTUB_SIGTRAP;
+	}
+	*st = c.st;
+	return r;
+}
+
+/* Carry out one command from GDB; returns EXIT_STOP or EXIT_END. */
+static int vcpu__execute(struct vcpu *v, enum vcpu_cmd cmd,
+			 struct gdbstub_stop *st)
+{
+	struct run_ctx c = { 0 };
+	uint64_t pc, lift = DEBUG_NO_LIFT;
+	int r;
+
+	if (cmd == VCPU_CMD_CONT && v->halted) {
+		r = vcpu__idle(v, &c);
+		*st = c.st;
+		return r;
+	}
+	v->halted = false;
+	pc = vcpu__pc(v);
+	if (debug__bp_at(v->m, pc))
+		lift = pc;
+	/* Leave a breakpoint by stepping with it lifted, not by RF. */
+	if (cmd == VCPU_CMD_STEP || lift != DEBUG_NO_LIFT) {
+		r = vcpu__run_loop(v, true, lift, st);
+		debug__unlift(v->m);
+		if (r == EXIT_STEP_DONE)
+			r = EXIT_STOP;
+		else
+			return r;
+		if (cmd == VCPU_CMD_STEP || v->halted)
+			return r;
+	}
+	r = vcpu__run_loop(v, false, DEBUG_NO_LIFT, st);
+	return r == EXIT_STEP_DONE ? EXIT_STOP : r;
+}
+
+static void vcpu__report(struct vcpu *v, struct gdbstub_stop *st)
+{
+	struct machine *m = v->m;
+
+	if (machine__exited(m))
+		return;
+	if (!m->gdb) {
+		/* Only fatal exits stop a vCPU nobody debugs. */
+		machine__exit(m, 1);
+		return;
+	}
+	st->tid = v->index + 1;
+	pthread_mutex_lock(&m->lock);
+	m->stop_reported = true;
+	pthread_mutex_unlock(&m->lock);
+	gdbstub_report_stop(m->gdb, st);
+}
+
+static void *vcpu__thread(void *arg)
+{
+	struct vcpu *v = arg;
+	struct gdbstub_stop st;
+	enum vcpu_cmd cmd;
+	sigset_t set;
+	int r;
+
+	sigemptyset(&set);
+	sigaddset(&set, VCPU_KICK_SIGNAL);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+
+	for (;;) {
+		pthread_mutex_lock(&v->lock);
+		while (v->cmd == VCPU_CMD_NONE)
+			pthread_cond_wait(&v->cond, &v->lock);
+		cmd = v->cmd;
+		if (cmd == VCPU_CMD_QUIT) {
+			pthread_mutex_unlock(&v->lock);
+			break;
+		}
+		v->cmd = VCPU_CMD_NONE;
+		v->running = true;
+		pthread_mutex_unlock(&v->lock);
+
+		memset(&st, 0, sizeof(st));
+		r = vcpu__execute(v, cmd, &st);
+
+		pthread_mutex_lock(&v->lock);
+		v->running = false;
+		v->kick = false;
+		v->bv.run->immediate_exit = 0;
+		pthread_mutex_unlock(&v->lock);
+		if (r == EXIT_END)
+			break;
+		vcpu__report(v, &st);
+	}
+	return NULL;
+}
+
+int vcpu__start(struct vcpu *v, bool hold)
+{
+	sigset_t set;
+	int r;
+
+	v->cmd = hold ? VCPU_CMD_NONE : VCPU_CMD_CONT;
+	/* The kick signal is for vCPU threads only; they unblock it. */
+	sigemptyset(&set);
+	sigaddset(&set, VCPU_KICK_SIGNAL);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	r = -pthread_create(&v->thread, NULL, vcpu__thread, v);
+	return r;
+}
+
+void vcpu__resume(struct vcpu *v, enum vcpu_cmd cmd)
+{
+	pthread_mutex_lock(&v->lock);
+	v->cmd = cmd;
+	v->kick = false;
+	pthread_cond_broadcast(&v->cond);
+	pthread_mutex_unlock(&v->lock);
+}
+
+bool vcpu__kick(struct vcpu *v)
+{
+	bool running;
+
+	pthread_mutex_lock(&v->lock);
+	running = v->running || v->cmd == VCPU_CMD_CONT ||
+		  v->cmd == VCPU_CMD_STEP;
+	if (running) {
+		v->kick = true;
+		v->bv.run->immediate_exit = 1;
+		pthread_kill(v->thread, VCPU_KICK_SIGNAL);
+		pthread_cond_broadcast(&v->cond);
+	}
+	pthread_mutex_unlock(&v->lock);
+	return running;
+}
+
+bool vcpu__is_running(struct vcpu *v)
+{
+	bool running;
+
+	pthread_mutex_lock(&v->lock);
+	running = v->running;
+	pthread_mutex_unlock(&v->lock);
+	return running;
+}
+
+void vcpu__stop_thread(struct vcpu *v)
+{
+	pthread_mutex_lock(&v->lock);
+	v->cmd = VCPU_CMD_QUIT;
+	v->bv.run->immediate_exit = 1;
+	pthread_kill(v->thread, VCPU_KICK_SIGNAL);
+	pthread_cond_broadcast(&v->cond);
+	pthread_mutex_unlock(&v->lock);
+	pthread_join(v->thread, NULL);
+}
+
+static void seg_real(struct kvm_segment *s, uint16_t sel, bool code)
+{
+	memset(s, 0, sizeof(*s));
+	s->selector = sel;
+	s->base = (uint64_t)sel << 4;
+	s->limit = 0xffff;
+	s->type = code ? 0xb : 0x3;	/* accessed, readable/writable */
+	s->present = 1;
+	s->s = 1;
+}
+
+int vcpu__set_real_entry(struct vcpu *v, uint16_t seg, uint16_t ip)
+{
+	return vcpu__bv_real_entry(&v->bv, seg, ip);
+}
+
+int vcpu__bv_real_entry(struct backend_vcpu *bv, uint16_t seg, uint16_t ip)
+{
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	int r;
+
+	r = BE_CALL(bv, get_sregs, &sregs);
+	if (r < 0)
+		return r;
+	seg_real(&sregs.cs, seg, true);
+	seg_real(&sregs.ds, 0, false);
+	seg_real(&sregs.es, 0, false);
+	seg_real(&sregs.ss, 0, false);
+	seg_real(&sregs.fs, 0, false);
+	seg_real(&sregs.gs, 0, false);
+	r = BE_CALL(bv, set_sregs, &sregs);
+	if (r < 0)
+		return r;
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = ip;
+	regs.rflags = 0x2;
+	return BE_CALL(bv, set_regs, &regs);
+}
+
+int vcpu__set_reset_entry(struct vcpu *v)
+{
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	int r;
+
+	/* F000:FFF0 with the hidden base at 0xFFFF0000, as after RESET. */
+	r = BE_CALL(&v->bv, get_sregs, &sregs);
+	if (r < 0)
+		return r;
+	seg_real(&sregs.cs, 0xf000, true);
+	sregs.cs.base = 0xffff0000ULL;
+	r = BE_CALL(&v->bv, set_sregs, &sregs);
+	if (r < 0)
+		return r;
+	r = BE_CALL(&v->bv, get_regs, &regs);
+	if (r < 0)
+		return r;
+	regs.rip = 0xfff0;
+	regs.rflags = 0x2;
+	return BE_CALL(&v->bv, set_regs, &regs);
+}
+
+static void dump_seg(const char *name, const struct kvm_segment *s)
+{
+	fprintf(stderr, "  %-4s %04x base %016llx limit %08x type %x%s%s\n",
+		name, s->selector, (unsigned long long)s->base, s->limit,
+		s->type, s->present ? "" : " not-present",
+		s->unusable ? " unusable" : "");
+}
+
+void vcpu__dump(struct vcpu *v, const char *why)
+{
+	struct kvm_regs r;
+	struct kvm_sregs s;
+	uint64_t pc, gpa, left;
+	uint8_t *code;
+	int i;
+
+	fprintf(stderr, "hvdbg: vCPU %d: %s\n", v->index + 1, why);
+	if (BE_CALL(&v->bv, get_regs, &r) < 0 ||
+	    BE_CALL(&v->bv, get_sregs, &s) < 0) {
+		fprintf(stderr, "  (registers unavailable)\n");
+		return;
+	}
+	fprintf(stderr, "  mode %s\n", mmu__mode_name(mmu__mode(&s)));
+	fprintf(stderr,
+		"  rax %016llx rbx %016llx rcx %016llx rdx %016llx\n"
+		"  rsi %016llx rdi %016llx rbp %016llx rsp %016llx\n"
+		"  r8  %016llx r9  %016llx r10 %016llx r11 %016llx\n"
+		"  r12 %016llx r13 %016llx r14 %016llx r15 %016llx\n"
+		"  rip %016llx rflags %08llx\n",
+		r.rax, r.rbx, r.rcx, r.rdx, r.rsi, r.rdi, r.rbp, r.rsp,
+		r.r8, r.r9, r.r10, r.r11, r.r12, r.r13, r.r14, r.r15,
+		r.rip, r.rflags);
+	fprintf(stderr, "  cr0 %016llx cr2 %016llx cr3 %016llx cr4 %016llx\n"
+		"  efer %016llx gdt %016llx/%04x idt %016llx/%04x\n",
+		s.cr0, s.cr2, s.cr3, s.cr4, s.efer, s.gdt.base, s.gdt.limit,
+		s.idt.base, s.idt.limit);
+	dump_seg("cs", &s.cs);
+	dump_seg("ss", &s.ss);
+	dump_seg("ds", &s.ds);
+	dump_seg("es", &s.es);
+	dump_seg("fs", &s.fs);
+	dump_seg("gs", &s.gs);
+	dump_seg("tr", &s.tr);
+	dump_seg("ldt", &s.ldt);
+
+	pc = mmu__linear_pc(&r, &s);
+	fprintf(stderr, "  code at %016llx:", (unsigned long long)pc);
+	for (i = 0; i < 16; i++) {
+		code = NULL;
+		if (!mmu__translate(v->m, &s, pc + i, &gpa, &left))
+			code = machine__gpa_to_host(v->m, gpa, 1);
+		if (code)
+			fprintf(stderr, " %02x", *code);
+		else
+			fprintf(stderr, " ??");
+	}
+	fputc('\n', stderr);
+}

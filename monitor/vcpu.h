@@ -1,0 +1,68 @@
+/*
+ * Virtual CPUs: one thread each, running the backend's run loop and
+ * dispatching exits.  The GDB side never touches a running vCPU: it asks
+ * it to continue or step (vcpu__resume returns at once) or to stop
+ * (vcpu__kick), and the vCPU thread itself reports each stop.
+ */
+#ifndef HVDBG_VCPU_H
+#define HVDBG_VCPU_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "monitor/backend.h"
+
+struct machine;
+
+enum vcpu_cmd {
+	VCPU_CMD_NONE,		/* parked: stopped, waiting for GDB */
+	VCPU_CMD_CONT,
+	VCPU_CMD_STEP,
+	VCPU_CMD_QUIT,		/* leave the thread */
+};
+
+struct vcpu {
+	struct machine *m;
+	int index;		/* GDB's tid is index + 1 */
+	struct backend_vcpu bv;
+	pthread_t thread;
+
+	pthread_mutex_t lock;	/* guards the fields below */
+	pthread_cond_t cond;
+	enum vcpu_cmd cmd;
+	/* Between taking a command and parking again. */
+	bool running;
+	/* Stop requested by GDB (Ctrl-C): stop at the next exit with
+	 * SIGINT.  immediate_exit and a signal back it up so a guest
+	 * spinning without exits is stopped too. */
+	bool kick;
+	/* Last instruction was HLT with nothing to wake it: a continue
+	 * idles instead of running the guest. */
+	bool halted;
+};
+
+/* Create the vCPU (backend object and run area); no thread yet. */
+int vcpu__create(struct machine *m, int index, struct vcpu **out);
+/*
+ * Start the thread.  hold: park before the first instruction (-S); the
+ * caller reports the initial stop.  Otherwise run freely.
+ */
+int vcpu__start(struct vcpu *v, bool hold);
+void vcpu__resume(struct vcpu *v, enum vcpu_cmd cmd);
+/* Stop a running vCPU; returns false when it was already parked. */
+bool vcpu__kick(struct vcpu *v);
+bool vcpu__is_running(struct vcpu *v);
+/* Ask the thread to leave and wait for it. */
+void vcpu__stop_thread(struct vcpu *v);
+
+/* Real-mode start: CS = seg (base seg * 16), IP = ip; or reset state. */
+int vcpu__set_real_entry(struct vcpu *v, uint16_t seg, uint16_t ip);
+int vcpu__set_reset_entry(struct vcpu *v);
+/* The same on a bare backend vCPU (the probe's). */
+int vcpu__bv_real_entry(struct backend_vcpu *bv, uint16_t seg, uint16_t ip);
+
+/* Registers, code bytes and mode on stderr, for fatal exits. */
+void vcpu__dump(struct vcpu *v, const char *why);
+
+#endif
