@@ -102,7 +102,14 @@ static int write_all(struct gdbstub *s, uint64_t addr, size_t n)
 	return 0;
 }
 
-int handle_write_mem(struct gdbstub *s, const char *pkt, size_t len)
+/*
+ * M and X differ only in how the data after the first ':' is coded (hex
+ * or escaped binary); everything after that ':' is data, ':' and ','
+ * included.
+ */
+static int write_mem_coded(struct gdbstub *s, const char *pkt, size_t len,
+			   ssize_t (*decode)(uint8_t *, size_t, const char *,
+					     size_t))
 {
 	uint64_t addr, length;
 	size_t rest;
@@ -113,7 +120,7 @@ int handle_write_mem(struct gdbstub *s, const char *pkt, size_t len)
 	    rest >= len || pkt[rest] != ':')
 		return -EINVAL;
 	rest++;
-	n = rsp_hex_decode(s->mem, GDBSTUB_REPLY_MAX, pkt + rest, len - rest);
+	n = decode(s->mem, GDBSTUB_REPLY_MAX, pkt + rest, len - rest);
 	if (n < 0 || (uint64_t)n != length)
 		return -EINVAL;
 	ret = write_all(s, addr, n);
@@ -123,24 +130,12 @@ int handle_write_mem(struct gdbstub *s, const char *pkt, size_t len)
 	return 0;
 }
 
+int handle_write_mem(struct gdbstub *s, const char *pkt, size_t len)
+{
+	return write_mem_coded(s, pkt, len, rsp_hex_decode);
+}
+
 int handle_write_mem_bin(struct gdbstub *s, const char *pkt, size_t len)
 {
-	uint64_t addr, length;
-	size_t rest;
-	ssize_t n;
-	int ret;
-
-	if (parse_addr_len(pkt, len, &addr, &length, &rest) ||
-	    rest >= len || pkt[rest] != ':')
-		return -EINVAL;
-	rest++;
-	/* Everything after the first ':' is data, ':' and ',' included. */
-	n = rsp_unescape(s->mem, GDBSTUB_REPLY_MAX, pkt + rest, len - rest);
-	if (n < 0 || (uint64_t)n != length)
-		return -EINVAL;
-	ret = write_all(s, addr, n);
-	if (ret < 0)
-		return ret;
-	reply_ok(s);
-	return 0;
+	return write_mem_coded(s, pkt, len, rsp_unescape);
 }
