@@ -140,10 +140,16 @@ static int cmd_info_sregs(struct machine *m, const char *args,
 static int cmd_info_breakpoints(struct machine *m, const char *args,
 				struct cmd_out *o)
 {
-	char buf[2048];
+	struct vcpu *v = m->nr_vcpus ? m->vcpus[0] : NULL;
+	struct kvm_sregs s;
+	char buf[4096];
 
 	(void)args;
-	debug__describe(m, buf, sizeof(buf));
+	/* The mechanism depends on vCPU 1's mode; unknown while it runs. */
+	if (v && !vcpu__is_running(v) && !BE_CALL(&v->bv, get_sregs, &s))
+		debug__describe(m, &s, buf, sizeof(buf));
+	else
+		debug__describe(m, NULL, buf, sizeof(buf));
 	o->print(o->ctx, buf);
 	return 0;
 }
@@ -173,7 +179,8 @@ const struct command commands[] = {
 	{ "info sregs", cmd_info_sregs, NULL,
 	  "segment, descriptor-table and control registers of vCPU 1" },
 	{ "info breakpoints", cmd_info_breakpoints, NULL,
-	  "debug-register slots and int3 breakpoints in use" },
+	  "breakpoints and watchpoints: address, type, and how each is "
+	  "delivered now (int3, dr0-dr3, stepped)" },
 	{ "probe", cmd_probe, NULL,
 	  "run the capability probe and print its table" },
 };

@@ -8,6 +8,15 @@
  * RFLAGS.RF; the guest-debug block is rebuilt before every step.  The GDB
  * thread inserts and removes while all vCPUs are stopped; vCPU threads
  * read under the same lock when they arm or classify.
+ *
+ * Where the probe says a mechanism never fires in a mode (int3, DR
+ * execute, DR write), the breakpoint is still accepted when the probe saw
+ * single-step work there: the vCPU thread then steps and calls
+ * debug__step_check() after each instruction.  A breakpoint whose
+ * mechanism fires nowhere does not take one of the four registers; it
+ * goes to a virtual slot that only stepping looks at.  Reads cannot be
+ * seen by comparing memory, so read and access watchpoints are refused
+ * where DR access watchpoints do not fire.
  */
 #include "config.h"
 
@@ -19,6 +28,7 @@
 #include "monitor/debug.h"
 #include "monitor/machine.h"
 #include "monitor/mmu.h"
+#include "monitor/probe.h"
 
 #define DR6_BS		(1u << 14)
 #define DR7_GE		(1u << 9)
@@ -36,6 +46,94 @@ void debug__init(struct debug_state *d)
 	d->sw_policy = SW_BP_UNKNOWN;
 }
 
+void debug__set_caps(struct debug_state *d, const struct probe_table *t)
+{
+	static const enum probe_feature rows[DEBUG_NR_CAPS] = {
+		[DEBUG_CAP_STEP]	= PROBE_STEP,
+		[DEBUG_CAP_INT3]	= PROBE_INT3,
+		[DEBUG_CAP_EXEC]	= PROBE_HBREAK,
+		[DEBUG_CAP_WRITE]	= PROBE_WATCH,
+		[DEBUG_CAP_ACCESS]	= PROBE_AWATCH,
+		[DEBUG_CAP_BLOCKIRQ]	= PROBE_BLOCKIRQ,
+	};
+	int c, mode;
+
+	_Static_assert(DEBUG_NR_MODES == PROBE_NR_MODES,
+		       "debug and probe modes differ");
+	pthread_mutex_lock(&d->lock);
+	d->probed = t != NULL;
+	for (c = 0; t && c < DEBUG_NR_CAPS; c++)
+		for (mode = 0; mode < DEBUG_NR_MODES; mode++)
+			d->cap[c][mode] = t->cell[rows[c]][mode].yes;
+	pthread_mutex_unlock(&d->lock);
+}
+
+/*
+ * Does cap work in the mode of s?  The probe ran CPL0 code in real mode,
+ * 32-bit protected mode and 64-bit long mode; compatibility mode is a
+ * mix of the last two, so it needs both.
+ */
+static bool cap_in(const struct debug_state *d, enum debug_cap cap,
+		   const struct kvm_sregs *s)
+{
+	if (!d->probed)
+		return true;
+	switch (mmu__mode(s)) {
+	case CPU_MODE_REAL:
+		return d->cap[cap][PROBE_REAL];
+	case CPU_MODE_LONG:
+		return d->cap[cap][PROBE_LONG64];
+	case CPU_MODE_LONG_COMPAT:
+		return d->cap[cap][PROBE_PROT32] && d->cap[cap][PROBE_LONG64];
+	default:
+		return d->cap[cap][PROBE_PROT32];
+	}
+}
+
+/* Worth a real debug register: it fires in at least one mode. */
+static bool cap_somewhere(const struct debug_state *d, enum debug_cap cap)
+{
+	int mode;
+
+	for (mode = 0; mode < DEBUG_NR_MODES; mode++)
+		if (d->cap[cap][mode])
+			return true;
+	return !d->probed;
+}
+
+/* In every mode either the hardware or stepping delivers it. */
+static bool deliverable(const struct debug_state *d, enum debug_cap cap,
+			bool by_step)
+{
+	int mode;
+
+	for (mode = 0; d->probed && mode < DEBUG_NR_MODES; mode++)
+		if (!d->cap[cap][mode] &&
+		    !(by_step && d->cap[DEBUG_CAP_STEP][mode]))
+			return false;
+	return true;
+}
+
+static enum debug_cap slot_cap(const struct dr_slot *s)
+{
+	switch (s->type) {
+	case GDBSTUB_BP_SW:
+	case GDBSTUB_BP_HW:
+		return DEBUG_CAP_EXEC;
+	case GDBSTUB_WP_WRITE:
+		return DEBUG_CAP_WRITE;
+	default:
+		return DEBUG_CAP_ACCESS;
+	}
+}
+
+/* Is slot i delivered by its debug register in the mode of s? */
+static bool slot_fires(const struct debug_state *d, int i,
+		       const struct kvm_sregs *s)
+{
+	return i < DEBUG_NUM_DR && cap_in(d, slot_cap(&d->dr[i]), s);
+}
+
 static int dr_free_count(struct debug_state *d)
 {
 	int i, n = 0;
@@ -45,13 +143,15 @@ static int dr_free_count(struct debug_state *d)
 	return n;
 }
 
+/* hw: one of DR0-DR3; otherwise a virtual slot seen only by stepping. */
 static int dr_alloc(struct debug_state *d, enum gdbstub_bp_type type,
 		    uint64_t addr, unsigned int len, uint64_t req_addr,
-		    uint64_t req_len)
+		    uint64_t req_len, bool hw)
 {
 	int i;
 
-	for (i = 0; i < DEBUG_NUM_DR; i++) {
+	for (i = hw ? 0 : DEBUG_NUM_DR;
+	     i < (hw ? DEBUG_NUM_DR : DEBUG_NUM_SLOTS); i++) {
 		struct dr_slot *s = &d->dr[i];
 
 		if (s->used)
@@ -62,6 +162,7 @@ static int dr_alloc(struct debug_state *d, enum gdbstub_bp_type type,
 		s->len = len;
 		s->req_addr = req_addr;
 		s->req_len = req_len;
+		memset(s->host, 0, sizeof(s->host));
 		return i;
 	}
 	return -ENOSPC;
@@ -95,17 +196,28 @@ static int watch_pieces(uint64_t addr, uint64_t len, uint64_t *pa,
 static int insert_watch(struct debug_state *d, enum gdbstub_bp_type type,
 			uint64_t addr, uint64_t len)
 {
+	enum debug_cap cap = type == GDBSTUB_WP_WRITE ? DEBUG_CAP_WRITE :
+							DEBUG_CAP_ACCESS;
 	uint64_t pa[DEBUG_NUM_DR];
 	unsigned int pl[DEBUG_NUM_DR];
 	int i, n;
 
+	/* Comparing values after each step sees writes, never reads. */
+	if (!deliverable(d, cap, cap == DEBUG_CAP_WRITE))
+		return -ENODEV;
+	if (!cap_somewhere(d, cap)) {
+		if (!len || len > DEBUG_WATCH_MAX)
+			return -EINVAL;
+		n = dr_alloc(d, type, addr, len, addr, len, false);
+		return n < 0 ? n : 0;
+	}
 	if (!len || len > 8 * DEBUG_NUM_DR)
 		return -EINVAL;
 	n = watch_pieces(addr, len, pa, pl, DEBUG_NUM_DR);
 	if (n > dr_free_count(d))
 		return -ENOSPC;
 	for (i = 0; i < n; i++)
-		dr_alloc(d, type, pa[i], pl[i], addr, len);
+		dr_alloc(d, type, pa[i], pl[i], addr, len, true);
 	return 0;
 }
 
@@ -138,7 +250,10 @@ static int insert_sw(struct machine *m, struct backend_vcpu *bv,
 		return -ENOSPC;
 
 	if (d->sw_policy != SW_BP_INT3) {
-		r = dr_alloc(d, GDBSTUB_BP_SW, addr, 1, addr, 1);
+		if (!deliverable(d, DEBUG_CAP_EXEC, true))
+			return -ENODEV;
+		r = dr_alloc(d, GDBSTUB_BP_SW, addr, 1, addr, 1,
+			     cap_somewhere(d, DEBUG_CAP_EXEC));
 		if (r < 0)
 			return r;
 		*b = (struct sw_bp){ .used = true, .linear = addr, .dr = r };
@@ -175,19 +290,28 @@ int debug__insert(struct machine *m, struct backend_vcpu *bv,
 		break;
 	case GDBSTUB_BP_HW:
 		r = 0;
-		for (i = 0; i < DEBUG_NUM_DR; i++)
+		for (i = 0; i < DEBUG_NUM_SLOTS; i++)
 			if (d->dr[i].used && d->dr[i].type == type &&
 			    d->dr[i].addr == addr)
 				goto out;
-		r = dr_alloc(d, type, addr, 1, addr, 1);
+		if (!deliverable(d, DEBUG_CAP_EXEC, true)) {
+			r = -ENODEV;
+			break;
+		}
+		r = dr_alloc(d, type, addr, 1, addr, 1,
+			     cap_somewhere(d, DEBUG_CAP_EXEC));
 		break;
 	case GDBSTUB_WP_WRITE:
 	case GDBSTUB_WP_ACCESS:
 		r = insert_watch(d, type, addr, kind);
 		break;
 	default:
-		/* DR7 has no read-only condition; GDB falls back. */
-		r = -EOPNOTSUPP;
+		/* DR7 has no read-only condition; GDB falls back to an
+		 * access watchpoint, which the backend may not deliver:
+		 * then say no with an error GDB shows, not the empty
+		 * reply that would let it try. */
+		r = deliverable(d, DEBUG_CAP_ACCESS, false) ? -EOPNOTSUPP :
+							      -ENODEV;
 		break;
 	}
 out:
@@ -228,7 +352,7 @@ int debug__remove(struct machine *m, enum gdbstub_bp_type type,
 	case GDBSTUB_BP_HW:
 	case GDBSTUB_WP_WRITE:
 	case GDBSTUB_WP_ACCESS:
-		for (i = 0; i < DEBUG_NUM_DR; i++) {
+		for (i = 0; i < DEBUG_NUM_SLOTS; i++) {
 			struct dr_slot *s = &d->dr[i];
 
 			if (s->used && s->type == type &&
@@ -256,7 +380,7 @@ void debug__remove_all(struct machine *m)
 	for (i = 0; i < DEBUG_MAX_SW; i++)
 		if (d->sw[i].used)
 			remove_sw(m, &d->sw[i]);
-	for (i = 0; i < DEBUG_NUM_DR; i++)
+	for (i = 0; i < DEBUG_NUM_SLOTS; i++)
 		d->dr[i].used = false;
 	pthread_mutex_unlock(&d->lock);
 }
@@ -268,7 +392,7 @@ bool debug__bp_at(struct machine *m, uint64_t linear)
 	int i;
 
 	pthread_mutex_lock(&d->lock);
-	for (i = 0; i < DEBUG_NUM_DR; i++)
+	for (i = 0; i < DEBUG_NUM_SLOTS; i++)
 		if (d->dr[i].used && d->dr[i].addr == linear &&
 		    (d->dr[i].type == GDBSTUB_BP_HW ||
 		     d->dr[i].type == GDBSTUB_BP_SW))
@@ -293,19 +417,18 @@ static unsigned int dr7_len_bits(unsigned int len)
 	}
 }
 
-int debug__arm(struct machine *m, struct backend_vcpu *bv, bool step,
-	       uint64_t lift)
+/* The guest-debug block; called with the lock held. */
+static void build_block(struct machine *m, struct kvm_guest_debug *dbg,
+			bool step, bool blockirq, uint64_t lift)
 {
 	struct debug_state *d = &m->dbg;
-	struct kvm_guest_debug dbg;
 	bool any_sw = false;
 	uint64_t dr7 = 0;
 	struct sw_bp *b;
 	uint8_t *host;
 	int i;
 
-	memset(&dbg, 0, sizeof(dbg));
-	pthread_mutex_lock(&d->lock);
+	memset(dbg, 0, sizeof(*dbg));
 	for (i = 0; i < DEBUG_NUM_DR; i++) {
 		const struct dr_slot *s = &d->dr[i];
 		unsigned int rw;
@@ -321,7 +444,7 @@ int debug__arm(struct machine *m, struct backend_vcpu *bv, bool step,
 		} else {
 			rw = DR7_RW_ACCESS;
 		}
-		dbg.arch.debugreg[i] = s->addr;
+		dbg->arch.debugreg[i] = s->addr;
 		dr7 |= 3ULL << (i * 2);		/* L and G */
 		dr7 |= (uint64_t)rw << (16 + i * 4);
 		dr7 |= (uint64_t)dr7_len_bits(s->len) << (18 + i * 4);
@@ -338,23 +461,33 @@ int debug__arm(struct machine *m, struct backend_vcpu *bv, bool step,
 			*host = b->orig;
 		d->lifted = b;
 	}
-	pthread_mutex_unlock(&d->lock);
 
 	if (dr7) {
 		dr7 |= DR7_GE;
-		dbg.control |= KVM_GUESTDBG_USE_HW_BP;
+		dbg->control |= KVM_GUESTDBG_USE_HW_BP;
 	}
-	dbg.arch.debugreg[7] = dr7;
+	dbg->arch.debugreg[7] = dr7;
 	if (any_sw)
-		dbg.control |= KVM_GUESTDBG_USE_SW_BP;
+		dbg->control |= KVM_GUESTDBG_USE_SW_BP;
 	if (step) {
-		dbg.control |= KVM_GUESTDBG_SINGLESTEP;
-		if (d->blockirq)
-			dbg.control |= KVM_GUESTDBG_BLOCKIRQ;
+		dbg->control |= KVM_GUESTDBG_SINGLESTEP;
+		if (blockirq)
+			dbg->control |= KVM_GUESTDBG_BLOCKIRQ;
 	}
 	/* With nothing to do, give the guest its own debug registers. */
-	if (dbg.control)
-		dbg.control |= KVM_GUESTDBG_ENABLE;
+	if (dbg->control)
+		dbg->control |= KVM_GUESTDBG_ENABLE;
+}
+
+int debug__arm(struct machine *m, struct backend_vcpu *bv, bool step,
+	       uint64_t lift)
+{
+	struct debug_state *d = &m->dbg;
+	struct kvm_guest_debug dbg;
+
+	pthread_mutex_lock(&d->lock);
+	build_block(m, &dbg, step, d->blockirq, lift);
+	pthread_mutex_unlock(&d->lock);
 	return BE_CALL(bv, set_guest_debug, &dbg);
 }
 
@@ -483,36 +616,221 @@ void debug__shadow_write(struct machine *m, uint64_t gpa,
 	pthread_mutex_unlock(&d->lock);
 }
 
-void debug__describe(struct machine *m, char *buf, size_t size)
+bool debug__needs_step(struct machine *m, const struct kvm_sregs *s,
+		       bool *blocked)
+{
+	struct debug_state *d = &m->dbg;
+	bool need = false;
+	int i;
+
+	if (blocked)
+		*blocked = false;
+	pthread_mutex_lock(&d->lock);
+	if (!d->probed)
+		goto out;
+	for (i = 0; i < DEBUG_MAX_SW && !need; i++)
+		if (d->sw[i].used && d->sw[i].dr < 0 &&
+		    !cap_in(d, DEBUG_CAP_INT3, s))
+			need = true;
+	for (i = 0; i < DEBUG_NUM_SLOTS && !need; i++)
+		if (d->dr[i].used && !slot_fires(d, i, s))
+			need = true;
+	if (need && !cap_in(d, DEBUG_CAP_STEP, s)) {
+		if (blocked)
+			*blocked = true;
+		need = false;
+	}
+out:
+	pthread_mutex_unlock(&d->lock);
+	return need;
+}
+
+void debug__step_block(struct machine *m, const struct kvm_sregs *s,
+		       struct kvm_guest_debug *dbg)
+{
+	struct debug_state *d = &m->dbg;
+
+	pthread_mutex_lock(&d->lock);
+	build_block(m, dbg, true,
+		    d->blockirq && cap_in(d, DEBUG_CAP_BLOCKIRQ, s),
+		    DEBUG_NO_LIFT);
+	pthread_mutex_unlock(&d->lock);
+}
+
+/*
+ * Find where each watched byte lives under the paging of s.  A byte that
+ * is not mapped cannot be written through this address, so it is simply
+ * not compared until the paging changes again.
+ */
+static void watch_resolve(struct machine *m, const struct kvm_sregs *s)
+{
+	struct debug_state *d = &m->dbg;
+	uint64_t gpa, left;
+	unsigned int j;
+	int i;
+
+	for (i = 0; i < DEBUG_NUM_SLOTS; i++) {
+		struct dr_slot *w = &d->dr[i];
+
+		if (!w->used || w->type != GDBSTUB_WP_WRITE)
+			continue;
+		for (j = 0; j < w->len; j++) {
+			w->host[j] = NULL;
+			if (!mmu__translate(m, s, w->addr + j, &gpa, &left))
+				w->host[j] = machine__gpa_to_host(m, gpa, 1);
+		}
+	}
+	d->walk_cr0 = s->cr0;
+	d->walk_cr3 = s->cr3;
+	d->walk_cr4 = s->cr4;
+	d->walk_efer = s->efer;
+}
+
+void debug__watch_begin(struct machine *m, const struct kvm_sregs *s)
+{
+	struct debug_state *d = &m->dbg;
+	unsigned int j;
+	int i;
+
+	pthread_mutex_lock(&d->lock);
+	watch_resolve(m, s);
+	for (i = 0; i < DEBUG_NUM_SLOTS; i++) {
+		struct dr_slot *w = &d->dr[i];
+
+		if (!w->used || w->type != GDBSTUB_WP_WRITE)
+			continue;
+		for (j = 0; j < w->len; j++)
+			w->old[j] = w->host[j] ? *w->host[j] : 0;
+	}
+	pthread_mutex_unlock(&d->lock);
+}
+
+/* Compare a watch's bytes with their last values; keep the new ones. */
+static bool watch_changed(struct dr_slot *w)
+{
+	bool changed = false;
+	unsigned int j;
+
+	for (j = 0; j < w->len; j++) {
+		if (!w->host[j] || *w->host[j] == w->old[j])
+			continue;
+		w->old[j] = *w->host[j];
+		changed = true;
+	}
+	return changed;
+}
+
+bool debug__step_check(struct machine *m, uint64_t pc,
+		       const struct kvm_sregs *s, bool exec,
+		       struct gdbstub_stop *st)
+{
+	struct debug_state *d = &m->dbg;
+	bool hit = false;
+	int i;
+
+	pthread_mutex_lock(&d->lock);
+	if (s && (s->cr0 != d->walk_cr0 || s->cr3 != d->walk_cr3 ||
+		  s->cr4 != d->walk_cr4 || s->efer != d->walk_efer))
+		watch_resolve(m, s);
+	/* The write already happened: it outranks a breakpoint at the
+	 * next instruction, as a DR watchpoint trap would. */
+	for (i = 0; i < DEBUG_NUM_SLOTS; i++) {
+		struct dr_slot *w = &d->dr[i];
+
+		if (!w->used || w->type != GDBSTUB_WP_WRITE ||
+		    !watch_changed(w) || hit)
+			continue;
+		st->reason = GDBSTUB_STOP_WATCH;
+		st->addr = w->req_addr;
+		hit = true;
+	}
+	for (i = 0; i < DEBUG_NUM_SLOTS && exec && !hit; i++) {
+		const struct dr_slot *x = &d->dr[i];
+
+		if (!x->used || x->addr != pc ||
+		    (x->type != GDBSTUB_BP_HW && x->type != GDBSTUB_BP_SW))
+			continue;
+		st->reason = x->type == GDBSTUB_BP_HW ? GDBSTUB_STOP_HWBREAK :
+							GDBSTUB_STOP_SWBREAK;
+		hit = true;
+	}
+	if (!hit && exec && sw_find(d, pc)) {
+		st->reason = GDBSTUB_STOP_SWBREAK;
+		hit = true;
+	}
+	pthread_mutex_unlock(&d->lock);
+	if (hit)
+		st->signal = GDBSTUB_SIGTRAP;
+	return hit;
+}
+
+/* The mechanism delivering slot i (or an int3 when i < 0) just now. */
+static const char *mechanism(const struct debug_state *d, int i,
+			     const struct kvm_sregs *s, char *buf,
+			     size_t size)
+{
+	bool fires;
+
+	if (i >= DEBUG_NUM_DR)
+		fires = false;
+	else if (!s)
+		fires = true;		/* running: mode unknown */
+	else if (i < 0)
+		fires = cap_in(d, DEBUG_CAP_INT3, s);
+	else
+		fires = slot_fires(d, i, s);
+	if (fires && i < 0)
+		return "int3";
+	if (fires) {
+		snprintf(buf, size, "dr%d", i);
+		return buf;
+	}
+	if (s && !cap_in(d, DEBUG_CAP_STEP, s))
+		return "none (no single-step in this mode)";
+	return "stepped";
+}
+
+void debug__describe(struct machine *m, const struct kvm_sregs *s,
+		     char *buf, size_t size)
 {
 	static const char *const names[] = {
 		"break", "hbreak", "watch", "rwatch", "awatch",
 	};
 	struct debug_state *d = &m->dbg;
+	char how[16];
 	size_t n = 0;
 	int i;
 
 	buf[0] = 0;
 	pthread_mutex_lock(&d->lock);
-	for (i = 0; i < DEBUG_NUM_DR && n < size; i++) {
-		const struct dr_slot *s = &d->dr[i];
-
-		if (s->used)
-			n += snprintf(buf + n, size - n,
-				      "dr%d: %s 0x%llx len %u\n", i,
-				      names[s->type],
-				      (unsigned long long)s->addr, s->len);
-		else
-			n += snprintf(buf + n, size - n, "dr%d: free\n", i);
-	}
 	for (i = 0; i < DEBUG_MAX_SW && n < size; i++) {
 		const struct sw_bp *b = &d->sw[i];
 
 		if (b->used && b->dr < 0)
 			n += snprintf(buf + n, size - n,
-				      "int3 at 0x%llx (physical 0x%llx)\n",
+				      "0x%llx break %s (physical 0x%llx)\n",
 				      (unsigned long long)b->linear,
+				      mechanism(d, -1, s, how, sizeof(how)),
 				      (unsigned long long)b->gpa);
 	}
+	for (i = 0; i < DEBUG_NUM_SLOTS && n < size; i++) {
+		const struct dr_slot *x = &d->dr[i];
+
+		if (!x->used)
+			continue;
+		if (x->type == GDBSTUB_BP_HW || x->type == GDBSTUB_BP_SW)
+			n += snprintf(buf + n, size - n, "0x%llx %s %s\n",
+				      (unsigned long long)x->addr,
+				      names[x->type],
+				      mechanism(d, i, s, how, sizeof(how)));
+		else
+			n += snprintf(buf + n, size - n,
+				      "0x%llx %s len %u %s\n",
+				      (unsigned long long)x->addr,
+				      names[x->type], x->len,
+				      mechanism(d, i, s, how, sizeof(how)));
+	}
+	if (!buf[0] && size)
+		snprintf(buf, size, "no breakpoints or watchpoints\n");
 	pthread_mutex_unlock(&d->lock);
 }

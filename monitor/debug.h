@@ -6,6 +6,11 @@
  * the guest and turns a debug exit back into a GDB stop reason using the
  * exit's exception vector and DR6 rather than guessing.
  *
+ * Where the probe says a mechanism does not deliver in the CPU's current
+ * mode, the breakpoint is delivered by stepping instead: the vCPU thread
+ * single-steps and asks this file after each instruction whether the
+ * linear PC hit an execute breakpoint or watched bytes changed.
+ *
  * Addresses are linear (segment base already added), as GDB sends them.
  */
 #ifndef HVDBG_DEBUG_H
@@ -19,21 +24,31 @@
 #include "gdbstub/gdbstub.h"
 
 #define DEBUG_NUM_DR		4
+/* Slots past the four real ones have no register behind them: they
+ * hold breakpoints whose hardware mechanism never delivers on this
+ * backend, so only stepping can see them. */
+#define DEBUG_NUM_SLOTS		32
 #define DEBUG_MAX_SW		64
+#define DEBUG_WATCH_MAX		64	/* bytes one stepped watch compares */
 #define DEBUG_NO_LIFT		UINT64_MAX
 
 struct machine;
 struct backend_vcpu;
+struct probe_table;
 
 struct dr_slot {
 	bool used;
 	enum gdbstub_bp_type type;	/* the Z type that owns the slot */
 	uint64_t addr;			/* linear; this slot's piece */
-	unsigned int len;		/* 1, 2, 4 or 8 */
+	unsigned int len;		/* 1, 2, 4 or 8; virtual: any */
 	/* A watchpoint GDB asked for as one range may take several
 	 * slots; they share the request's start and length. */
 	uint64_t req_addr;
 	uint64_t req_len;
+	/* Write watchpoints seen by stepping compare the bytes' values:
+	 * where each byte lives now (NULL: unmapped) and what it held. */
+	uint8_t *host[DEBUG_WATCH_MAX];
+	uint8_t old[DEBUG_WATCH_MAX];
 };
 
 struct sw_bp {
@@ -51,17 +66,36 @@ enum sw_bp_policy {
 	SW_BP_DR,		/* int3 leaks to the guest: use a DR slot */
 };
 
+/* The probe rows the delivery decision needs, per probe mode. */
+enum debug_cap {
+	DEBUG_CAP_STEP,
+	DEBUG_CAP_INT3,
+	DEBUG_CAP_EXEC,		/* DR execute breakpoint */
+	DEBUG_CAP_WRITE,	/* DR write watchpoint */
+	DEBUG_CAP_ACCESS,	/* DR read/write watchpoint */
+	DEBUG_CAP_BLOCKIRQ,
+	DEBUG_NR_CAPS,
+};
+
+#define DEBUG_NR_MODES		3	/* real, prot32, long64 as probed */
+
 struct debug_state {
 	/* Inserts and removes come from the GDB thread while every vCPU
 	 * is stopped; vCPU threads read the tables while running. */
 	pthread_mutex_t lock;
-	struct dr_slot dr[DEBUG_NUM_DR];
+	struct dr_slot dr[DEBUG_NUM_SLOTS];
 	struct sw_bp sw[DEBUG_MAX_SW];
 	enum sw_bp_policy sw_policy;
 	/* KVM_GUESTDBG_BLOCKIRQ is offered: steps skip pending IRQs. */
 	bool blockirq;
 	/* The int3 currently replaced by its original byte for a step. */
 	struct sw_bp *lifted;
+	/* Copied from the probe on the first insert; until then (or when
+	 * the probe could not run) every mechanism is trusted as before. */
+	bool probed;
+	bool cap[DEBUG_NR_CAPS][DEBUG_NR_MODES];
+	/* Paging state the stepped watches were last resolved under. */
+	uint64_t walk_cr0, walk_cr3, walk_cr4, walk_efer;
 };
 
 /* What a debug exit meant. */
@@ -74,12 +108,17 @@ enum debug_event {
 };
 
 void debug__init(struct debug_state *d);
+/* Take the capability rows from a probe table (GDB thread, vCPUs
+ * stopped).  NULL: the probe failed; keep trusting the hardware. */
+void debug__set_caps(struct debug_state *d, const struct probe_table *t);
 
 /*
  * Z and z.  vcpu translates linear addresses for int3 placement.
  * Returns 0 or a negative errno: -ENOSPC when no debug register is free,
  * -EINVAL for a bad length, -EFAULT for an unmapped address,
- * -EOPNOTSUPP for Z3.
+ * -EOPNOTSUPP for Z3 where DR7 could watch reads, -ENODEV where neither
+ * the hardware nor stepping can deliver the type (reads and accesses
+ * without a working DR access watchpoint).
  */
 int debug__insert(struct machine *m, struct backend_vcpu *bv,
 		  enum gdbstub_bp_type type, uint64_t addr, uint64_t kind);
@@ -111,7 +150,36 @@ void debug__shadow_read(struct machine *m, uint64_t gpa, uint8_t *buf,
 void debug__shadow_write(struct machine *m, uint64_t gpa,
 			 const uint8_t *buf, size_t len);
 
-/* For "monitor info breakpoints"-style listings. */
-void debug__describe(struct machine *m, char *buf, size_t size);
+/*
+ * Delivery by stepping.  The sregs say the mode (and the paging the
+ * watched bytes are found through).
+ *
+ * needs_step: some armed breakpoint or watchpoint is not delivered by its
+ * hardware mechanism in this mode, and the probe saw single-step work
+ * here.  *blocked (may be NULL) is set when stepping would be needed
+ * but cannot be done in this mode.
+ */
+bool debug__needs_step(struct machine *m, const struct kvm_sregs *s,
+		       bool *blocked);
+/* The guest-debug block for one stepped instruction in this mode. */
+void debug__step_block(struct machine *m, const struct kvm_sregs *s,
+		       struct kvm_guest_debug *dbg);
+/* Resolve the watched bytes and remember their values as "old". */
+void debug__watch_begin(struct machine *m, const struct kvm_sregs *s);
+/*
+ * After one stepped instruction: did it land on an execute breakpoint,
+ * or change watched bytes?  Fills st (swbreak, hwbreak, watch:ADDR) and
+ * returns true for a stop.  exec false: watches only (a stepi, where
+ * landing on a breakpoint is not a hit).  s may be NULL when the paging
+ * state is known not to have changed since the last call.
+ */
+bool debug__step_check(struct machine *m, uint64_t pc,
+		       const struct kvm_sregs *s, bool exec,
+		       struct gdbstub_stop *st);
+
+/* "monitor info breakpoints": address, type and the mechanism used in
+ * the mode of s (NULL: the vCPU is running, mode unknown). */
+void debug__describe(struct machine *m, const struct kvm_sregs *s,
+		     char *buf, size_t size);
 
 #endif

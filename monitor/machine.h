@@ -46,8 +46,11 @@ struct machine {
 	/* NULL without --gdb/-s; stops are reported to it when set. */
 	struct gdbstub *gdb;
 
-	/* Probe results, filled on first need (Z0 policy, "monitor probe"). */
+	/* Probe results, filled on the first Z packet: they decide how
+	 * each breakpoint is delivered.  probe_failed: the probe could not
+	 * run, so the hardware is trusted as it claims. */
 	struct probe_table *probe;
+	bool probe_failed;
 
 	/*
 	 * Guards the fields below.  The vCPU that ends the machine (debug

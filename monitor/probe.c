@@ -564,17 +564,25 @@ int probe__main(const char *accel, const char *query)
 	return t.cell[f][m].yes ? 0 : 1;
 }
 
-bool probe__int3_traps(struct machine *m)
+const struct probe_table *probe__get(struct machine *m)
 {
-	int mode;
-
 	if (!m->probe) {
 		m->probe = xzalloc(sizeof(*m->probe));
 		if (probe__run(&m->be, m->probe) < 0)
-			return false;
+			m->probe_failed = true;
 	}
+	return m->probe_failed ? NULL : m->probe;
+}
+
+bool probe__int3_traps(struct machine *m)
+{
+	const struct probe_table *t = probe__get(m);
+	int mode;
+
+	if (!t)
+		return false;
 	for (mode = 0; mode < PROBE_NR_MODES; mode++)
-		if (!m->probe->cell[PROBE_INT3][mode].yes)
+		if (!t->cell[PROBE_INT3][mode].yes)
 			return false;
 	return true;
 }

@@ -57,5 +57,7 @@ int probe__main(const char *accel, const char *query);
 
 /* Does int3 + USE_SW_BP trap in every mode?  Runs the probe once. */
 bool probe__int3_traps(struct machine *m);
+/* The machine's probe table, run on first need; NULL if it failed. */
+const struct probe_table *probe__get(struct machine *m);
 
 #endif

@@ -514,8 +514,10 @@ static int stub_insert_breakpoint(void *t, enum gdbstub_bp_type type,
 {
 	struct machine *m = t;
 
-	/* Whether int3 traps is a property of the backend: ask the probe
-	 * once, the first time GDB wants a software breakpoint. */
+	/* What fires where is a property of the backend: ask the probe
+	 * once, the first time GDB wants a breakpoint of any kind. */
+	if (!m->dbg.probed && !m->probe)
+		debug__set_caps(&m->dbg, probe__get(m));
 	if (type == GDBSTUB_BP_SW && m->dbg.sw_policy == SW_BP_UNKNOWN)
 		m->dbg.sw_policy = probe__int3_traps(m) ? SW_BP_INT3 :
 							  SW_BP_DR;

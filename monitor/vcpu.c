@@ -12,6 +12,12 @@
  * (step again, a bounded number of times), and an I/O, MMIO or HLT exit
  * whose RIP has moved completes the step after the I/O is served.
  *
+ * A continue while some armed breakpoint is not delivered by the hardware
+ * in the CPU's current mode (debug.c decides from the probe) becomes a
+ * stepped run: the same step, one instruction at a time, with debug.c
+ * comparing the linear PC and the watched bytes after each.  It goes
+ * back to a free run when a mode switch makes the hardware enough.
+ *
  * A kick (GDB's Ctrl-C) sets a flag, sets run->immediate_exit and sends
  * SIGUSR1 to the thread, so KVM_RUN returns -EINTR whether the signal
  * lands before or during the ioctl.
@@ -40,10 +46,15 @@ enum {
 	EXIT_STOP = 0,		/* report ctx->st to GDB */
 	EXIT_REENTER = 1,	/* run the guest again */
 	EXIT_STEP_DONE = 2,	/* one instruction retired while stepping */
+	EXIT_FREE = 3,		/* stepped run: the hardware suffices now */
 };
 
 struct run_ctx {
 	bool step;
+	uint64_t lift;		/* breakpoint not to fire on this step */
+	/* A prebuilt guest-debug block re-issued before every step
+	 * instead of rebuilding it (stepped runs); NULL: debug__arm. */
+	const struct kvm_guest_debug *blk;
 	uint64_t start_pc;	/* linear PC before this step */
 	int retries;
 	/* The last exit was I/O or MMIO: KVM finishes it on re-entry. */
@@ -80,19 +91,57 @@ int vcpu__create(struct machine *m, int index, struct vcpu **out)
 	r = m->be.ops->vcpu_create(&m->vm, index, &v->bv);
 	if (r < 0)
 		return r;
+	v->sync_cap = (m->be.ops->check_cap(&m->be, KVM_CAP_SYNC_REGS) &
+		       (KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS)) ==
+		      (KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS);
 	*out = v;
 	return 0;
 }
 
+/* The guest ran (or GDB wrote registers): the cached copies are old. */
+static void vcpu__invalidate(struct vcpu *v)
+{
+	v->regs_ok = false;
+	v->sregs_ok = false;
+}
+
+/* Ask the backend to copy registers out on every exit, or stop asking. */
+static void vcpu__set_sync(struct vcpu *v, bool on)
+{
+	if (!v->sync_cap)
+		return;
+	v->sync = on;
+	v->bv.run->kvm_valid_regs = on ? KVM_SYNC_X86_REGS |
+					 KVM_SYNC_X86_SREGS : 0;
+}
+
+static const struct kvm_regs *vcpu__regs(struct vcpu *v)
+{
+	if (v->regs_ok)
+		return &v->regs;
+	if (v->sync)
+		v->regs = v->bv.run->s.regs.regs;
+	else if (BE_CALL(&v->bv, get_regs, &v->regs) < 0)
+		memset(&v->regs, 0, sizeof(v->regs));
+	v->regs_ok = true;
+	return &v->regs;
+}
+
+static const struct kvm_sregs *vcpu__sregs(struct vcpu *v)
+{
+	if (v->sregs_ok)
+		return &v->sregs;
+	if (v->sync)
+		v->sregs = v->bv.run->s.regs.sregs;
+	else if (BE_CALL(&v->bv, get_sregs, &v->sregs) < 0)
+		memset(&v->sregs, 0, sizeof(v->sregs));
+	v->sregs_ok = true;
+	return &v->sregs;
+}
+
 static uint64_t vcpu__pc(struct vcpu *v)
 {
-	struct kvm_regs regs;
-	struct kvm_sregs sregs;
-
-	if (BE_CALL(&v->bv, get_regs, &regs) < 0 ||
-	    BE_CALL(&v->bv, get_sregs, &sregs) < 0)
-		return 0;
-	return mmu__linear_pc(&regs, &sregs);
+	return mmu__linear_pc(vcpu__regs(v), vcpu__sregs(v));
 }
 
 static bool vcpu__kicked(struct vcpu *v)
@@ -108,8 +157,10 @@ static bool vcpu__kicked(struct vcpu *v)
 /* Let KVM apply a served I/O or MMIO before anyone looks at state. */
 static void vcpu__finish_pending(struct vcpu *v, struct run_ctx *c)
 {
-	if (c->pending)
+	if (c->pending) {
 		backend__complete_exit(&v->bv);
+		vcpu__invalidate(v);
+	}
 	c->pending = false;
 }
 
@@ -275,51 +326,60 @@ static int (*const exit_handlers[])(struct vcpu *v, struct run_ctx *c) = {
 	[KVM_EXIT_SYSTEM_EVENT]		= handle_system_event,
 };
 
-static int vcpu__run_loop(struct vcpu *v, bool step, uint64_t lift,
-			  struct gdbstub_stop *st)
+/* Run until a handler says anything but "re-enter". */
+static int vcpu__run_core(struct vcpu *v, struct run_ctx *c)
 {
-	struct run_ctx c = { .step = step };
 	uint32_t reason;
 	char why[64];
 	int r;
 
-	c.start_pc = step ? vcpu__pc(v) : 0;
-	if (!step && debug__arm(v->m, &v->bv, false, DEBUG_NO_LIFT) < 0)
-		pr_warn("vCPU %d: KVM_SET_GUEST_DEBUG failed", v->index + 1);
 	for (;;) {
 		if (vcpu__kicked(v)) {
-			vcpu__finish_pending(v, &c);
-			c.st.reason = GDBSTUB_STOP_SIGNAL;
-			c.st.signal = GDBSTUB_SIGINT;
-			r = EXIT_STOP;
-			break;
+			vcpu__finish_pending(v, c);
+			c->st.reason = GDBSTUB_STOP_SIGNAL;
+			c->st.signal = GDBSTUB_SIGINT;
+			return EXIT_STOP;
 		}
 		/* Re-issued before every step: some backends drop it. */
-		if (step && debug__arm(v->m, &v->bv, true, lift) < 0)
+		if (c->step &&
+		    (c->blk ? BE_CALL(&v->bv, set_guest_debug, c->blk) :
+			      debug__arm(v->m, &v->bv, true, c->lift)) < 0)
 			pr_warn("vCPU %d: KVM_SET_GUEST_DEBUG failed",
 				v->index + 1);
 		r = BE_CALL(&v->bv, run);
-		c.pending = false;
+		vcpu__invalidate(v);
+		c->pending = false;
 		if (r == -EINTR)
 			continue;
 		if (r < 0) {
 			snprintf(why, sizeof(why), "KVM_RUN: %s",
 				 strerror(-r));
-			r = vcpu__fatal(v, &c, why, GDBSTUB_SIGABRT);
-			break;
+			return vcpu__fatal(v, c, why, GDBSTUB_SIGABRT);
 		}
 		reason = v->bv.run->exit_reason;
 		if (reason < ARRAY_SIZE(exit_handlers) &&
 		    exit_handlers[reason]) {
-			r = exit_handlers[reason](v, &c);
+			r = exit_handlers[reason](v, c);
 		} else {
 			snprintf(why, sizeof(why), "unexpected exit %u (%s)",
 				 reason, backend__exit_name(reason));
-			r = vcpu__fatal(v, &c, why, GDBSTUB_SIGABRT);
+			r = vcpu__fatal(v, c, why, GDBSTUB_SIGABRT);
 		}
 		if (r != EXIT_REENTER)
-			break;
+			return r;
 	}
+}
+
+static int vcpu__run_loop(struct vcpu *v, bool step, uint64_t lift,
+			  struct gdbstub_stop *st)
+{
+	struct run_ctx c = { .step = step, .lift = lift };
+	int r;
+
+	c.start_pc = step ? vcpu__pc(v) : 0;
+	if (!step && debug__arm(v->m, &v->bv, false, DEBUG_NO_LIFT) < 0)
+		pr_warn("vCPU %d: KVM_SET_GUEST_DEBUG failed", v->index + 1);
+	r = vcpu__run_core(v, &c);
 	if (r == EXIT_STEP_DONE) {
 		c.st.reason = GDBSTUB_STOP_SIGNAL;
 		c.st.signal = GDBSTUB_SIGTRAP;
@@ -328,12 +388,81 @@ static int vcpu__run_loop(struct vcpu *v, bool step, uint64_t lift,
 	return r;
 }
 
+/*
+ * A continue delivered by stepping: the step of vcpu__run_loop, once per
+ * instruction, with the guest-debug block built once per mode and the
+ * registers read once per exit.  Returns EXIT_STOP, EXIT_END, or
+ * EXIT_FREE when the guest entered a mode where the hardware delivers
+ * every armed breakpoint.
+ */
+static int vcpu__stepped_run(struct vcpu *v, struct gdbstub_stop *st)
+{
+	struct machine *m = v->m;
+	struct kvm_guest_debug blk;
+	struct run_ctx c = { .step = true, .lift = DEBUG_NO_LIFT,
+			     .blk = &blk };
+	const struct kvm_sregs *s;
+	enum cpu_mode mode;
+	int r;
+
+	vcpu__set_sync(v, true);
+	s = vcpu__sregs(v);
+	mode = mmu__mode(s);
+	debug__step_block(m, s, &blk);
+	for (;;) {
+		c.start_pc = vcpu__pc(v);
+		c.retries = 0;
+		r = vcpu__run_core(v, &c);
+		if (r != EXIT_STEP_DONE)
+			break;
+		/* Halted with nothing to wake it: as in a free run. */
+		if (v->halted) {
+			r = vcpu__idle(v, &c);
+			break;
+		}
+		s = vcpu__sregs(v);
+		if (mmu__mode(s) != mode) {
+			mode = mmu__mode(s);
+			if (!debug__needs_step(m, s, NULL)) {
+				r = EXIT_FREE;
+				break;
+			}
+			debug__step_block(m, s, &blk);
+		}
+		if (debug__step_check(m, vcpu__pc(v), s, true, &c.st)) {
+			r = EXIT_STOP;
+			break;
+		}
+	}
+	vcpu__set_sync(v, false);
+	*st = c.st;
+	return r;
+}
+
+/* Does this mode need a stepped run?  Says so once when it cannot. */
+static bool vcpu__needs_step(struct vcpu *v)
+{
+	static bool told;
+	bool blocked, need;
+
+	need = debug__needs_step(v->m, vcpu__sregs(v), &blocked);
+	if (blocked && !told) {
+		pr_warn("vCPU %d: breakpoints the hardware does not deliver "
+			"in %s mode cannot be stepped to either: the probe "
+			"saw no single-step there", v->index + 1,
+			mmu__mode_name(mmu__mode(vcpu__sregs(v))));
+		told = true;
+	}
+	return need;
+}
+
 /* Carry out one command from GDB; returns EXIT_STOP or EXIT_END. */
 static int vcpu__execute(struct vcpu *v, enum vcpu_cmd cmd,
 			 struct gdbstub_stop *st)
 {
 	struct run_ctx c = { 0 };
 	uint64_t pc, lift = DEBUG_NO_LIFT;
+	bool stepped;
 	int r;
 
 	if (cmd == VCPU_CMD_CONT && v->halted) {
@@ -342,7 +471,12 @@ static int vcpu__execute(struct vcpu *v, enum vcpu_cmd cmd,
 		return r;
 	}
 	v->halted = false;
+	vcpu__invalidate(v);	/* GDB may have written registers */
 	pc = vcpu__pc(v);
+	stepped = vcpu__needs_step(v);
+	/* Values at resume are the "old" ones, before even the lift. */
+	if (stepped)
+		debug__watch_begin(v->m, vcpu__sregs(v));
 	if (debug__bp_at(v->m, pc))
 		lift = pc;
 	/* Leave a breakpoint by stepping with it lifted, not by RF. */
@@ -353,7 +487,20 @@ static int vcpu__execute(struct vcpu *v, enum vcpu_cmd cmd,
 			r = EXIT_STOP;
 		else
 			return r;
-		if (cmd == VCPU_CMD_STEP || v->halted)
+		if (v->halted)
+			return r;
+		/* A write seen by stepping, or (continuing) a breakpoint
+		 * right after the one just left. */
+		if (stepped &&
+		    debug__step_check(v->m, vcpu__pc(v), vcpu__sregs(v),
+				      cmd != VCPU_CMD_STEP, st))
+			return EXIT_STOP;
+		if (cmd == VCPU_CMD_STEP)
+			return r;
+	}
+	if (stepped) {
+		r = vcpu__stepped_run(v, st);
+		if (r != EXIT_FREE)
 			return r;
 	}
 	r = vcpu__run_loop(v, false, DEBUG_NO_LIFT, st);

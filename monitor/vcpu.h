@@ -40,6 +40,18 @@ struct vcpu {
 	/* Last instruction was HLT with nothing to wake it: a continue
 	 * idles instead of running the guest. */
 	bool halted;
+
+	/*
+	 * Registers as of the last exit, read at most once per exit: a
+	 * stepped continue looks at them after every instruction.  Only the
+	 * vCPU thread uses them, only while it runs a command.  sync: the
+	 * backend copies both into the run area on every exit
+	 * (KVM_CAP_SYNC_REGS), saving the two ioctls per step.
+	 */
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+	bool regs_ok, sregs_ok;
+	bool sync_cap, sync;
 };
 
 /* Create the vCPU (backend object and run area); no thread yet. */
