@@ -42,6 +42,25 @@ struct backend_vcpu {
 	int fd;
 	int index;
 	struct kvm_run *run;		/* shared with the kernel */
+	/*
+	 * State read while the vCPU is stopped, kept until it runs again
+	 * or is written: GDB asks for the same registers several times per
+	 * stop (expedited registers, page walks for each memory read, the
+	 * thread list), and each read would otherwise be an ioctl.  Only
+	 * the backend touches these; BE_CACHED_* bits say what is valid.
+	 */
+	unsigned int cached;
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+	struct kvm_fpu fpu;
+	struct kvm_debugregs debugregs;
+};
+
+enum {
+	BE_CACHED_REGS		= 1,
+	BE_CACHED_SREGS		= 2,
+	BE_CACHED_FPU		= 4,
+	BE_CACHED_DEBUGREGS	= 8,
 };
 
 /*

@@ -129,6 +129,7 @@ static int kvm_vcpu_create(struct backend_vm *vm, int index,
 
 	vcpu->vm = vm;
 	vcpu->index = index;
+	vcpu->cached = 0;
 	vcpu->fd = kvm_ioctl(vm->fd, KVM_CREATE_VCPU, (void *)(long)index);
 	if (vcpu->fd < 0)
 		return vcpu->fd;
@@ -163,30 +164,51 @@ static void kvm_vcpu_destroy(struct backend_vcpu *vcpu)
 
 static int kvm_run(struct backend_vcpu *v)
 {
-	int r = ioctl(v->fd, KVM_RUN, 0);
+	int r;
 
+	v->cached = 0;
+	r = ioctl(v->fd, KVM_RUN, 0);
 	return r < 0 ? -errno : 0;
 }
 
-#define KVM_GETSET(name, type, get, set)				\
+/* Reads come from the cache while it is valid; writes go through. */
+#define KVM_GETSET(name, type, get, set, bit)				\
 static int kvm_get_##name(struct backend_vcpu *v, type *p)		\
 {									\
-	return kvm_ioctl(v->fd, get, p);				\
+	int r;								\
+									\
+	if (!(v->cached & bit)) {					\
+		r = kvm_ioctl(v->fd, get, &v->name);			\
+		if (r < 0)						\
+			return r;					\
+		v->cached |= bit;					\
+	}								\
+	*p = v->name;							\
+	return 0;							\
 }									\
 static int kvm_set_##name(struct backend_vcpu *v, const type *p)	\
 {									\
-	return kvm_ioctl(v->fd, set, (void *)p);			\
+	int r;								\
+									\
+	v->cached &= ~bit;						\
+	r = kvm_ioctl(v->fd, set, (void *)p);				\
+	if (r < 0)							\
+		return r;						\
+	return 0;							\
 }
 
-KVM_GETSET(regs, struct kvm_regs, KVM_GET_REGS, KVM_SET_REGS)
-KVM_GETSET(sregs, struct kvm_sregs, KVM_GET_SREGS, KVM_SET_SREGS)
-KVM_GETSET(fpu, struct kvm_fpu, KVM_GET_FPU, KVM_SET_FPU)
+KVM_GETSET(regs, struct kvm_regs, KVM_GET_REGS, KVM_SET_REGS, BE_CACHED_REGS)
+KVM_GETSET(sregs, struct kvm_sregs, KVM_GET_SREGS, KVM_SET_SREGS,
+	   BE_CACHED_SREGS)
+KVM_GETSET(fpu, struct kvm_fpu, KVM_GET_FPU, KVM_SET_FPU, BE_CACHED_FPU)
 KVM_GETSET(debugregs, struct kvm_debugregs, KVM_GET_DEBUGREGS,
-	   KVM_SET_DEBUGREGS)
+	   KVM_SET_DEBUGREGS, BE_CACHED_DEBUGREGS)
 
 static int kvm_set_guest_debug(struct backend_vcpu *v,
 			       const struct kvm_guest_debug *dbg)
 {
+	/* It may rewrite RFLAGS and the debug registers. */
+	v->cached = 0;
 	return kvm_ioctl(v->fd, KVM_SET_GUEST_DEBUG, (void *)dbg);
 }
 
