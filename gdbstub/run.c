@@ -16,7 +16,7 @@
 void stop_reply_build(struct gdbstub *s, const struct gdbstub_stop *st)
 {
 	const struct gdbstub_arch *a = s->arch;
-	int i;
+	int i, tid, whole;
 
 	switch (st->reason) {
 	case GDBSTUB_STOP_EXITED:
@@ -51,18 +51,28 @@ void stop_reply_build(struct gdbstub *s, const struct gdbstub_stop *st)
 	default:
 		break;
 	}
-	/* One read of the whole file serves every expedited register. */
-	if (a->nexpedite &&
-	    s->ops->read_registers(s->target, st->tid > 0 ? st->tid :
-				   thread_resolve(s, 0), s->regs) == 0) {
-		for (i = 0; i < a->nexpedite; i++) {
-			const struct gdbstub_reg_info *r =
-				&a->regs[a->expedite[i]];
+	/*
+	 * The target's single-register read, where it has one, can fetch
+	 * just the few expedited registers; otherwise one read of the whole
+	 * file serves them all.
+	 */
+	tid = st->tid > 0 ? st->tid : thread_resolve(s, 0);
+	whole = !s->ops->read_register &&
+		s->ops->read_registers(s->target, tid, s->regs) == 0;
+	for (i = 0; i < a->nexpedite; i++) {
+		const struct gdbstub_reg_info *r = &a->regs[a->expedite[i]];
+		const uint8_t *val = s->regs + r->offset;
 
-			reply_fmt(s, "%02x:", a->expedite[i]);
-			reply_hex(s, s->regs + r->offset, r->size);
-			reply_str(s, ";");
+		if (!whole) {
+			if (!s->ops->read_register ||
+			    s->ops->read_register(s->target, tid,
+						  a->expedite[i], s->regs) < 0)
+				break;
+			val = s->regs;
 		}
+		reply_fmt(s, "%02x:", a->expedite[i]);
+		reply_hex(s, val, r->size);
+		reply_str(s, ";");
 	}
 	if (st->extra)
 		reply_str(s, st->extra);

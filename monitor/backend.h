@@ -30,6 +30,8 @@ struct backend {
 	/* Host-supported CPUID, handed to every vCPU: without it KVM
 	 * refuses EFER.LME, CR4.PAE and friends. */
 	struct kvm_cpuid2 *cpuid;
+	/* KVM_CAP_SYNC_REGS covers the general and system registers. */
+	bool sync_regs;
 };
 
 struct backend_vm {

@@ -23,6 +23,13 @@
 #define KVM_TSS_ADDR		0xfffbd000ULL
 #define KVM_MAX_CPUID		256
 
+/*
+ * Where KVM offers KVM_CAP_SYNC_REGS it copies the general and system
+ * registers into the run area on every exit; they then fill the cache
+ * for free, which saves two ioctls on every single step.
+ */
+#define KVM_SYNC_WANTED	(KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS)
+
 static int kvm_ioctl(int fd, unsigned long req, void *arg)
 {
 	int r;
@@ -65,6 +72,8 @@ static int kvm_open(struct backend *be)
 		cpuid = NULL;
 	}
 	be->cpuid = cpuid;
+	r = ioctl(be->fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS);
+	be->sync_regs = r > 0 && (r & KVM_SYNC_WANTED) == KVM_SYNC_WANTED;
 	return 0;
 }
 
@@ -164,11 +173,20 @@ static void kvm_vcpu_destroy(struct backend_vcpu *vcpu)
 
 static int kvm_run(struct backend_vcpu *v)
 {
+	bool sync = v->vm->be->sync_regs;
 	int r;
 
 	v->cached = 0;
+	if (sync)
+		v->run->kvm_valid_regs = KVM_SYNC_WANTED;
 	r = ioctl(v->fd, KVM_RUN, 0);
-	return r < 0 ? -errno : 0;
+	r = r < 0 ? -errno : 0;
+	if (sync && (r == 0 || r == -EINTR)) {
+		v->regs = v->run->s.regs.regs;
+		v->sregs = v->run->s.regs.sregs;
+		v->cached = BE_CACHED_REGS | BE_CACHED_SREGS;
+	}
+	return r;
 }
 
 /* Reads come from the cache while it is valid; writes go through. */

@@ -91,9 +91,6 @@ int vcpu__create(struct machine *m, int index, struct vcpu **out)
 	r = m->be.ops->vcpu_create(&m->vm, index, &v->bv);
 	if (r < 0)
 		return r;
-	v->sync_cap = (m->be.ops->check_cap(&m->be, KVM_CAP_SYNC_REGS) &
-		       (KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS)) ==
-		      (KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS);
 	*out = v;
 	return 0;
 }
@@ -105,23 +102,11 @@ static void vcpu__invalidate(struct vcpu *v)
 	v->sregs_ok = false;
 }
 
-/* Ask the backend to copy registers out on every exit, or stop asking. */
-static void vcpu__set_sync(struct vcpu *v, bool on)
-{
-	if (!v->sync_cap)
-		return;
-	v->sync = on;
-	v->bv.run->kvm_valid_regs = on ? KVM_SYNC_X86_REGS |
-					 KVM_SYNC_X86_SREGS : 0;
-}
-
 static const struct kvm_regs *vcpu__regs(struct vcpu *v)
 {
 	if (v->regs_ok)
 		return &v->regs;
-	if (v->sync)
-		v->regs = v->bv.run->s.regs.regs;
-	else if (BE_CALL(&v->bv, get_regs, &v->regs) < 0)
+	if (BE_CALL(&v->bv, get_regs, &v->regs) < 0)
 		memset(&v->regs, 0, sizeof(v->regs));
 	v->regs_ok = true;
 	return &v->regs;
@@ -131,9 +116,7 @@ static const struct kvm_sregs *vcpu__sregs(struct vcpu *v)
 {
 	if (v->sregs_ok)
 		return &v->sregs;
-	if (v->sync)
-		v->sregs = v->bv.run->s.regs.sregs;
-	else if (BE_CALL(&v->bv, get_sregs, &v->sregs) < 0)
+	if (BE_CALL(&v->bv, get_sregs, &v->sregs) < 0)
 		memset(&v->sregs, 0, sizeof(v->sregs));
 	v->sregs_ok = true;
 	return &v->sregs;
@@ -405,7 +388,6 @@ static int vcpu__stepped_run(struct vcpu *v, struct gdbstub_stop *st)
 	enum cpu_mode mode;
 	int r;
 
-	vcpu__set_sync(v, true);
 	s = vcpu__sregs(v);
 	mode = mmu__mode(s);
 	debug__step_block(m, s, &blk);
@@ -434,7 +416,6 @@ static int vcpu__stepped_run(struct vcpu *v, struct gdbstub_stop *st)
 			break;
 		}
 	}
-	vcpu__set_sync(v, false);
 	*st = c.st;
 	return r;
 }

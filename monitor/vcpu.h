@@ -44,14 +44,13 @@ struct vcpu {
 	/*
 	 * Registers as of the last exit, read at most once per exit: a
 	 * stepped continue looks at them after every instruction.  Only the
-	 * vCPU thread uses them, only while it runs a command.  sync: the
-	 * backend copies both into the run area on every exit
-	 * (KVM_CAP_SYNC_REGS), saving the two ioctls per step.
+	 * vCPU thread uses them, only while it runs a command.  The
+	 * backend fills them from the run area where KVM copies them out on
+	 * every exit (KVM_CAP_SYNC_REGS), saving two ioctls per step.
 	 */
 	struct kvm_regs regs;
 	struct kvm_sregs sregs;
 	bool regs_ok, sregs_ok;
-	bool sync_cap, sync;
 };
 
 /* Create the vCPU (backend object and run area); no thread yet. */
