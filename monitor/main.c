@@ -256,15 +256,23 @@ static void parse_options(struct options *o, int argc, char **argv)
 		die("%s: unexpected argument (see --help)", argv[optind]);
 	if (o->hold && !o->gdb)
 		o->gdb = DEFAULT_GDB;
-	/* No --entry and no BIOS: start at the first image. */
-	if (!o->have_entry && !o->bios && o->nr_loads) {
-		char arg[32];
+}
 
-		snprintf(arg, sizeof(arg), "0x%llx",
-			 (unsigned long long)o->loads[0].addr);
-		set_entry_linear(o, o->loads[0].addr, arg);
-		o->have_entry = true;
-	}
+/*
+ * No --entry and no BIOS: start at the first image.  Called after the
+ * images are read, so that a load address beyond RAM is reported as
+ * such and not as a bad entry point.
+ */
+static void default_entry(struct options *o)
+{
+	char arg[32];
+
+	if (o->have_entry || o->bios || !o->nr_loads)
+		return;
+	snprintf(arg, sizeof(arg), "0x%llx",
+		 (unsigned long long)o->loads[0].addr);
+	set_entry_linear(o, o->loads[0].addr, arg);
+	o->have_entry = true;
 }
 
 static void log_rsp(void *ctx, const char *fmt, ...)
@@ -293,7 +301,24 @@ static void read_images(struct options *o, uint8_t **bios, size_t *bios_size)
 			exit(1);
 }
 
-static void start_gdb(struct machine *m, struct options *o)
+/* The stub made before the machine, until a vCPU thread may use it. */
+static struct gdbstub *early_gdb;
+
+/* A setup failure must not leave a Unix socket behind. */
+static void free_early_gdb(void)
+{
+	gdbstub_free(early_gdb);
+	early_gdb = NULL;
+}
+
+/*
+ * Listen before the accelerator is opened: a bad address or a busy port
+ * is the user's to fix, like a bad option or a missing file, and is
+ * reported even on a machine without /dev/kvm.  Nobody is served until
+ * the machine is built; a client that connects early waits in the
+ * backlog.  m is only remembered here, not used.
+ */
+static struct gdbstub *gdb_listen(struct machine *m, struct options *o)
 {
 	struct gdbstub_config cfg = {
 		.arch = &gdbstub_arch_x86_64,
@@ -303,22 +328,24 @@ static void start_gdb(struct machine *m, struct options *o)
 	};
 	char err[256];
 
-	m->gdb = gdbstub_new(&cfg);
-	if (!m->gdb)
+	early_gdb = gdbstub_new(&cfg);
+	if (!early_gdb)
 		die("%s: cannot create the GDB server", o->gdb);
-	if (gdbstub_listen(m->gdb, o->gdb, err, sizeof(err)) < 0) {
+	atexit(free_early_gdb);
+	if (gdbstub_listen(early_gdb, o->gdb, err, sizeof(err)) < 0) {
 		/* The library's message may already name the address. */
 		if (!strncmp(err, o->gdb, strlen(o->gdb)))
 			die("%s", err);
 		die("%s: %s", o->gdb, err);
 	}
-	pr_warn("waiting for gdb on %s", o->gdb);
+	return early_gdb;
 }
 
 int main(int argc, char **argv)
 {
 	struct options o;
 	struct machine m;
+	struct gdbstub *gdb = NULL;
 	struct vcpu *v;
 	uint8_t *bios = NULL;
 	size_t bios_size = 0;
@@ -333,8 +360,12 @@ int main(int argc, char **argv)
 		die("no guest: give --bios FILE or --load FILE@ADDR "
 		    "(see --help)");
 	read_images(&o, &bios, &bios_size);
+	default_entry(&o);
+	if (o.gdb)
+		gdb = gdb_listen(&m, &o);
 
 	machine__init(&m, o.accel, o.ram_size);
+	m.gdb = gdb;
 	for (i = 0; i < o.nr_loads; i++)
 		raw__place(&m, o.loads[i].addr, o.loads[i].buf,
 			   o.loads[i].size);
@@ -360,10 +391,12 @@ int main(int argc, char **argv)
 		    strerror(-r));
 
 	if (o.gdb)
-		start_gdb(&m, &o);
+		pr_warn("waiting for gdb on %s", o.gdb);
 	r = vcpu__start(v, o.hold);
 	if (r < 0)
 		die("vCPU 1: cannot start its thread: %s", strerror(-r));
+	/* From here on the vCPU thread reports stops to the stub. */
+	early_gdb = NULL;
 
 	if (o.gdb) {
 		if (o.hold) {
