@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "monitor/commands.h"
@@ -16,6 +17,7 @@
 #include "monitor/machine.h"
 #include "monitor/mmu.h"
 #include "monitor/probe.h"
+#include "monitor/util.h"
 #include "monitor/vcpu.h"
 
 static void out_printf(struct cmd_out *o, const char *fmt, ...)
@@ -30,6 +32,20 @@ static void out_printf(struct cmd_out *o, const char *fmt, ...)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	o->print(o->ctx, buf);
+}
+
+/* readline generator for "on" and "off". */
+static char *complete_on_off(const char *text, int state)
+{
+	static const char *const words[] = { "on", "off" };
+	static size_t i;
+
+	if (!state)
+		i = 0;
+	while (i < ARRAY_SIZE(words))
+		if (!strncmp(words[i++], text, strlen(text)))
+			return strdup(words[i - 1]);
+	return NULL;
 }
 
 static struct vcpu *cmd_vcpu(struct machine *m, struct cmd_out *o)
@@ -154,6 +170,111 @@ static int cmd_info_breakpoints(struct machine *m, const char *args,
 	return 0;
 }
 
+static int cmd_phys(struct machine *m, const char *args, struct cmd_out *o)
+{
+	if (!strcmp(args, "on"))
+		m->phys_addr = true;
+	else if (!strcmp(args, "off"))
+		m->phys_addr = false;
+	else if (*args) {
+		out_printf(o, "usage: phys [on|off]\n");
+		return -EINVAL;
+	}
+	out_printf(o, "memory addresses are %s\n",
+		   m->phys_addr ? "guest-physical (phys on)" :
+				  "linear (phys off)");
+	return 0;
+}
+
+/* Page sizes a leaf can have, for the walk's last step. */
+static const char *page_size_name(int shift)
+{
+	switch (shift) {
+	case 21:
+		return "2M";
+	case 22:
+		return "4M";
+	case 30:
+		return "1G";
+	default:
+		return "4K";
+	}
+}
+
+static int cmd_translate(struct machine *m, const char *args,
+			 struct cmd_out *o)
+{
+	struct vcpu *v = cmd_vcpu(m, o);
+	struct mmu_walk w;
+	struct kvm_sregs s;
+	enum cpu_mode mode;
+	uint64_t linear, gpa, left;
+	char line[512];
+	size_t n = 0;
+	char *end;
+	int i, r;
+
+	if (!v)
+		return -EBUSY;
+	errno = 0;
+	linear = strtoull(args, &end, 0);
+	while (*end == ' ' || *end == '\t')
+		end++;
+	if (!*args || *end || errno) {
+		out_printf(o, "usage: translate ADDR (a number, e.g. "
+			   "0x7c00)\n");
+		return -EINVAL;
+	}
+	r = BE_CALL(&v->bv, get_sregs, &s);
+	if (r < 0)
+		return r;
+	mode = mmu__mode(&s);
+	r = mmu__walk(m, &s, linear, &gpa, &left, &w);
+	if (mode == CPU_MODE_REAL || mode == CPU_MODE_PROT) {
+		if (r < 0) {
+			out_printf(o, "%s: linear 0x%llx is beyond 4 GiB\n",
+				   mode == CPU_MODE_REAL ? "real mode" :
+							   "paging off",
+				   (unsigned long long)linear);
+			return 0;
+		}
+		out_printf(o, "%s: linear = physical 0x%llx\n",
+			   mode == CPU_MODE_REAL ? "real mode" : "paging off",
+			   (unsigned long long)gpa);
+		return 0;
+	}
+
+	n += snprintf(line + n, sizeof(line) - n, "%s: linear 0x%llx",
+		      mmu__mode_name(mode), (unsigned long long)linear);
+	for (i = 0; i < w.nr && n < sizeof(line); i++) {
+		const struct mmu_level *l = &w.lvl[i];
+
+		if (l->outside) {
+			n += snprintf(line + n, sizeof(line) - n,
+				      " -> not mapped at %s[%u]: table 0x%llx "
+				      "is outside guest memory", l->name,
+				      l->index, (unsigned long long)l->table);
+			break;
+		}
+		if (!(l->entry & 1)) {
+			n += snprintf(line + n, sizeof(line) - n,
+				      " -> not mapped at %s[%u] (entry 0x%llx)",
+				      l->name, l->index,
+				      (unsigned long long)l->entry);
+			break;
+		}
+		n += snprintf(line + n, sizeof(line) - n, " -> %s[%u] 0x%llx",
+			      l->name, l->index,
+			      (unsigned long long)l->entry);
+	}
+	if (!r && n < sizeof(line))
+		snprintf(line + n, sizeof(line) - n, " (%s page) -> physical "
+			 "0x%llx", page_size_name(w.page_shift),
+			 (unsigned long long)gpa);
+	out_printf(o, "%s\n", line);
+	return 0;
+}
+
 static int cmd_probe(struct machine *m, const char *args, struct cmd_out *o)
 {
 	struct probe_table t;
@@ -183,6 +304,11 @@ const struct command commands[] = {
 	  "delivered now (int3, dr0-dr3, stepped)" },
 	{ "probe", cmd_probe, NULL,
 	  "run the capability probe and print its table" },
+	{ "phys", cmd_phys, complete_on_off,
+	  "[on|off]: GDB's memory accesses take guest-physical (on) or "
+	  "linear (off) addresses; no argument: show which" },
+	{ "translate", cmd_translate, NULL,
+	  "ADDR: walk vCPU 1's page tables for linear ADDR, level by level" },
 };
 
 const int nr_commands = sizeof(commands) / sizeof(commands[0]);

@@ -16,7 +16,13 @@
  * mechanism fires nowhere does not take one of the four registers; it
  * goes to a virtual slot that only stepping looks at.  Reads cannot be
  * seen by comparing memory, so read and access watchpoints are refused
- * where DR access watchpoints do not fire.
+ * where DR access watchpoints do not fire.  Stepped hbreaks are still
+ * limited to four, as GDB's hardware breakpoints are on real hardware.
+ *
+ * An int3 is kept by guest-physical address, and its byte is checked
+ * each time this file is entered (sw_sync), so code copied over it later
+ * gets the breakpoint back; debug registers and stepping compare linear
+ * addresses and do not care what the bytes are.
  */
 #include "config.h"
 
@@ -231,6 +237,43 @@ static struct sw_bp *sw_find(struct debug_state *d, uint64_t linear)
 	return NULL;
 }
 
+/*
+ * Catch guest writes over planted int3 bytes.  A boot loader that copies
+ * a kernel over a breakpoint replaces our 0xCC with its own byte: that
+ * byte becomes the one GDB must see and the one a lift puts back, and
+ * the 0xCC goes in again on top.  KVM does not tell us about the write,
+ * so this runs whenever hvdbg looks at the breakpoints (every stop, every
+ * resume, every memory access by GDB, every step of a stepped run); a
+ * write followed by the copied code running before any of those misses
+ * the breakpoint.  A guest that itself writes 0xCC there is not noticed.
+ * Called with the lock held.
+ */
+static void sw_sync(struct machine *m)
+{
+	struct debug_state *d = &m->dbg;
+	uint8_t *host;
+	int i;
+
+	for (i = 0; i < DEBUG_MAX_SW; i++) {
+		struct sw_bp *b = &d->sw[i];
+
+		if (!b->used || b->dr >= 0 || d->lifted == b)
+			continue;
+		host = machine__gpa_to_host(m, b->gpa, 1);
+		if (!host || *host == INT3_OPCODE)
+			continue;
+		b->orig = *host;
+		*host = INT3_OPCODE;
+	}
+}
+
+void debug__sync(struct machine *m)
+{
+	pthread_mutex_lock(&m->dbg.lock);
+	sw_sync(m);
+	pthread_mutex_unlock(&m->dbg.lock);
+}
+
 static int insert_sw(struct machine *m, struct backend_vcpu *bv,
 		     uint64_t addr)
 {
@@ -277,6 +320,15 @@ static int insert_sw(struct machine *m, struct backend_vcpu *bv,
 	return 0;
 }
 
+static int hw_bp_count(const struct debug_state *d)
+{
+	int i, n = 0;
+
+	for (i = 0; i < DEBUG_NUM_SLOTS; i++)
+		n += d->dr[i].used && d->dr[i].type == GDBSTUB_BP_HW;
+	return n;
+}
+
 int debug__insert(struct machine *m, struct backend_vcpu *bv,
 		  enum gdbstub_bp_type type, uint64_t addr, uint64_t kind)
 {
@@ -284,6 +336,7 @@ int debug__insert(struct machine *m, struct backend_vcpu *bv,
 	int i, r;
 
 	pthread_mutex_lock(&d->lock);
+	sw_sync(m);
 	switch (type) {
 	case GDBSTUB_BP_SW:
 		r = insert_sw(m, bv, addr);
@@ -296,6 +349,14 @@ int debug__insert(struct machine *m, struct backend_vcpu *bv,
 				goto out;
 		if (!deliverable(d, DEBUG_CAP_EXEC, true)) {
 			r = -ENODEV;
+			break;
+		}
+		/* Stepped hbreaks need no register, but GDB's hardware
+		 * breakpoints are four everywhere, so that a session that
+		 * works here works where DR0-DR3 fire. */
+		if (!cap_somewhere(d, DEBUG_CAP_EXEC) &&
+		    hw_bp_count(d) >= DEBUG_NUM_DR) {
+			r = -ENOSPC;
 			break;
 		}
 		r = dr_alloc(d, type, addr, 1, addr, 1,
@@ -341,6 +402,7 @@ int debug__remove(struct machine *m, enum gdbstub_bp_type type,
 	int i, r = -ENOENT;
 
 	pthread_mutex_lock(&d->lock);
+	sw_sync(m);
 	switch (type) {
 	case GDBSTUB_BP_SW:
 		b = sw_find(d, addr);
@@ -377,6 +439,7 @@ void debug__remove_all(struct machine *m)
 	int i;
 
 	pthread_mutex_lock(&d->lock);
+	sw_sync(m);
 	for (i = 0; i < DEBUG_MAX_SW; i++)
 		if (d->sw[i].used)
 			remove_sw(m, &d->sw[i]);
@@ -392,6 +455,7 @@ bool debug__bp_at(struct machine *m, uint64_t linear)
 	int i;
 
 	pthread_mutex_lock(&d->lock);
+	sw_sync(m);
 	for (i = 0; i < DEBUG_NUM_SLOTS; i++)
 		if (d->dr[i].used && d->dr[i].addr == linear &&
 		    (d->dr[i].type == GDBSTUB_BP_HW ||
@@ -486,6 +550,7 @@ int debug__arm(struct machine *m, struct backend_vcpu *bv, bool step,
 	struct kvm_guest_debug dbg;
 
 	pthread_mutex_lock(&d->lock);
+	sw_sync(m);
 	build_block(m, &dbg, step, d->blockirq, lift);
 	pthread_mutex_unlock(&d->lock);
 	return BE_CALL(bv, set_guest_debug, &dbg);
@@ -499,8 +564,11 @@ void debug__unlift(struct machine *m)
 	pthread_mutex_lock(&d->lock);
 	if (d->lifted && d->lifted->used) {
 		host = machine__gpa_to_host(m, d->lifted->gpa, 1);
-		if (host)
+		/* The stepped instruction may have written that byte. */
+		if (host) {
+			d->lifted->orig = *host;
 			*host = INT3_OPCODE;
+		}
 	}
 	d->lifted = NULL;
 	pthread_mutex_unlock(&d->lock);
@@ -523,6 +591,7 @@ enum debug_event debug__classify(struct machine *m,
 	int i;
 
 	pthread_mutex_lock(&d->lock);
+	sw_sync(m);
 	switch (arch->exception) {
 	case BP_VECTOR: {
 		struct sw_bp *b = sw_find(d, arch->pc);
@@ -584,6 +653,7 @@ void debug__shadow_read(struct machine *m, uint64_t gpa, uint8_t *buf,
 	int i;
 
 	pthread_mutex_lock(&d->lock);
+	sw_sync(m);
 	for (i = 0; i < DEBUG_MAX_SW; i++) {
 		const struct sw_bp *b = &d->sw[i];
 
@@ -729,6 +799,7 @@ bool debug__step_check(struct machine *m, uint64_t pc,
 	int i;
 
 	pthread_mutex_lock(&d->lock);
+	sw_sync(m);
 	if (s && (s->cr0 != d->walk_cr0 || s->cr3 != d->walk_cr3 ||
 		  s->cr4 != d->walk_cr4 || s->efer != d->walk_efer))
 		watch_resolve(m, s);
@@ -803,6 +874,7 @@ void debug__describe(struct machine *m, const struct kvm_sregs *s,
 
 	buf[0] = 0;
 	pthread_mutex_lock(&d->lock);
+	sw_sync(m);
 	for (i = 0; i < DEBUG_MAX_SW && n < size; i++) {
 		const struct sw_bp *b = &d->sw[i];
 

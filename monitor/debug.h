@@ -114,7 +114,8 @@ void debug__set_caps(struct debug_state *d, const struct probe_table *t);
 
 /*
  * Z and z.  vcpu translates linear addresses for int3 placement.
- * Returns 0 or a negative errno: -ENOSPC when no debug register is free,
+ * Returns 0 or a negative errno: -ENOSPC when no debug register is free
+ * (or, for Z1 delivered by stepping, four are already set),
  * -EINVAL for a bad length, -EFAULT for an unmapped address,
  * -EOPNOTSUPP for Z3 where DR7 could watch reads, -ENODEV where neither
  * the hardware nor stepping can deliver the type (reads and accesses
@@ -125,6 +126,13 @@ int debug__insert(struct machine *m, struct backend_vcpu *bv,
 int debug__remove(struct machine *m, enum gdbstub_bp_type type,
 		  uint64_t addr, uint64_t kind);
 void debug__remove_all(struct machine *m);
+
+/*
+ * Re-plant int3 bytes the guest wrote over, taking the guest's byte as
+ * the new original.  Every other entry point does this too; the GDB
+ * thread calls it before a resume.
+ */
+void debug__sync(struct machine *m);
 
 /* Is an execute breakpoint (Z0 or Z1) armed at this linear address? */
 bool debug__bp_at(struct machine *m, uint64_t linear);

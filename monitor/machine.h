@@ -43,6 +43,11 @@ struct machine {
 	struct vcpu *vcpus[MACHINE_MAX_VCPUS];
 	int nr_vcpus;
 
+	/* "monitor phys on": GDB's memory packets take guest-physical
+	 * addresses, to look past the guest's page tables.  Breakpoint
+	 * addresses stay linear.  Set and read on the GDB thread. */
+	bool phys_addr;
+
 	/* NULL without --gdb/-s; stops are reported to it when set. */
 	struct gdbstub *gdb;
 

@@ -7,6 +7,7 @@
 #ifndef HVDBG_MMU_H
 #define HVDBG_MMU_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <linux/kvm.h>
 
@@ -32,6 +33,32 @@ const char *mmu__mode_name(enum cpu_mode mode);
  */
 int mmu__translate(struct machine *m, const struct kvm_sregs *s,
 		   uint64_t linear, uint64_t *gpa, uint64_t *left);
+
+#define MMU_MAX_LEVELS		5
+
+/* One table entry a walk read, for "monitor translate". */
+struct mmu_level {
+	const char *name;	/* "PML4E", "PDPTE", "PDE", "PTE", ... */
+	unsigned int index;
+	uint64_t table;		/* guest-physical address of the table */
+	uint64_t entry;		/* as read; not present unless bit 0 */
+	bool outside;		/* the table is not in guest memory */
+};
+
+/* The levels a walk went through; page_shift is set when it mapped. */
+struct mmu_walk {
+	int nr;
+	struct mmu_level lvl[MMU_MAX_LEVELS];
+	int page_shift;		/* 12, 21, 22 or 30; 0 without paging */
+};
+
+/*
+ * mmu__translate that also records each level in w (which may be NULL).
+ * On -EFAULT the last level recorded is where the walk stopped.
+ */
+int mmu__walk(struct machine *m, const struct kvm_sregs *s,
+	      uint64_t linear, uint64_t *gpa, uint64_t *left,
+	      struct mmu_walk *w);
 
 /* The PC as GDB sees it: CS.base + RIP except in 64-bit code. */
 uint64_t mmu__linear_pc(const struct kvm_regs *r, const struct kvm_sregs *s);

@@ -12,6 +12,9 @@
  * GDB knows nothing of CS.  Writing rip converts back (RIP = value -
  * CS.base).  The raw selector and CS.base are in the register file too
  * (cs, cs_base), so the true IP is always one subtraction away.
+ *
+ * "monitor phys on" makes m/M/X packets guest-physical instead (RAM and
+ * the ROM, nothing else); Z packets stay linear.
  */
 #include "config.h"
 
@@ -509,8 +512,15 @@ static ssize_t stub_access(struct machine *m, int tid, uint64_t addr,
 	if (r < 0)
 		return r;
 	while (done < len) {
-		if (mmu__translate(m, &sregs, addr + done, &gpa, &left))
+		if (m->phys_addr) {
+			gpa = addr + done;
+			left = len - done;
+			if (gpa < addr)
+				break;	/* wrapped past 2^64 */
+		} else if (mmu__translate(m, &sregs, addr + done, &gpa,
+					  &left)) {
 			break;
+		}
 		/* Never cross a page: RAM and ROM are separate mappings. */
 		chunk = 0x1000 - (gpa & 0xfff);
 		if (chunk > left)
@@ -586,6 +596,9 @@ static int stub_resume(void *t, const struct gdbstub_action *acts,
 			break;
 		}
 	}
+	/* Code the guest copied over an int3 since it stopped gets the
+	 * 0xCC back before it can run. */
+	debug__sync(m);
 	pthread_mutex_lock(&m->lock);
 	m->stop_reported = false;
 	pthread_mutex_unlock(&m->lock);
