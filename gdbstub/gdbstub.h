@@ -109,7 +109,9 @@ struct gdbstub_target_ops {
 
 	/* Start the threads as the actions say; threads without an action
 	 * stay stopped.  Returns at once; the target later calls
-	 * gdbstub_report_stop(). */
+	 * gdbstub_report_stop().  vCont? offers 'r': step while the PC
+	 * is in [start, end); a target may stop earlier (a plain step is
+	 * a valid, slower answer), never run on as for 'c'. */
 	int (*resume)(void *t, const struct gdbstub_action *acts, int nacts);
 	/* Ask a running target to stop (Ctrl-C, new client, disconnect);
 	 * it answers with gdbstub_report_stop() carrying SIGINT. May be

@@ -232,7 +232,7 @@ int v_cont(struct gdbstub *s, const char *pkt, size_t len)
 	size_t i;
 
 	if (gdbstub_claim(pkt, len, "vCont?")) {
-		reply_str(s, "vCont;c;C;s;S");
+		reply_str(s, "vCont;c;C;s;S;r");
 		reply_send(s);
 		return 1;
 	}

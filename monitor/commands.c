@@ -291,6 +291,64 @@ static int cmd_probe(struct machine *m, const char *args, struct cmd_out *o)
 	return 0;
 }
 
+/* The catchpoint kinds "monitor catch" knows; one so far. */
+static bool *catch_flag(struct machine *m, const char *kind)
+{
+	if (!strcmp(kind, "mode"))
+		return &m->catch_mode;
+	return NULL;
+}
+
+static int cmd_catch(struct machine *m, const char *args, struct cmd_out *o)
+{
+	bool *flag;
+
+	if (*args) {
+		flag = catch_flag(m, args);
+		if (!flag) {
+			out_printf(o, "usage: catch [mode] (stop after a "
+				   "change of CR0.PE, CR0.PG or EFER.LMA)\n");
+			return -EINVAL;
+		}
+		*flag = true;
+		out_printf(o, "catching %s switches (continues single-step "
+			   "while armed)\n", args);
+		return 0;
+	}
+	out_printf(o, "mode: %s\n", m->catch_mode ? "armed" : "off");
+	out_printf(o, "last: %s\n",
+		   m->catch_last[0] ? m->catch_last : "none");
+	return 0;
+}
+
+static int cmd_uncatch(struct machine *m, const char *args,
+		       struct cmd_out *o)
+{
+	bool *flag = catch_flag(m, args);
+
+	if (!flag) {
+		out_printf(o, "usage: catch delete mode\n");
+		return -EINVAL;
+	}
+	*flag = false;
+	out_printf(o, "no longer catching %s switches\n", args);
+	return 0;
+}
+
+/* readline generator for the catchpoint kinds. */
+static char *complete_catch(const char *text, int state)
+{
+	static bool done;
+
+	if (!state)
+		done = false;
+	if (!done && !strncmp("mode", text, strlen(text))) {
+		done = true;
+		return strdup("mode");
+	}
+	return NULL;
+}
+
 const struct command commands[] = {
 	{ "help", cmd_help, NULL, "list the commands" },
 	{ "mode", cmd_mode, NULL,
@@ -309,6 +367,13 @@ const struct command commands[] = {
 	  "linear (off) addresses; no argument: show which" },
 	{ "translate", cmd_translate, NULL,
 	  "ADDR: walk vCPU 1's page tables for linear ADDR, level by level" },
+	{ "catch", cmd_catch, complete_catch,
+	  "[mode]: stop after an instruction that changes CR0.PE, CR0.PG "
+	  "or EFER.LMA; no argument: list catchpoints and the last event" },
+	{ "catch delete", cmd_uncatch, complete_catch,
+	  "mode: stop catching mode switches" },
+	{ "uncatch", cmd_uncatch, complete_catch,
+	  "mode: the same as \"catch delete mode\"" },
 };
 
 const int nr_commands = sizeof(commands) / sizeof(commands[0]);

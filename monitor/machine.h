@@ -48,6 +48,18 @@ struct machine {
 	 * addresses stay linear.  Set and read on the GDB thread. */
 	bool phys_addr;
 
+	/*
+	 * "monitor catch mode": KVM has no intercept for CR0 or EFER
+	 * writes, so while this is set a continue single-steps and stops
+	 * after any instruction that changed CR0.PE, CR0.PG or EFER.LMA.
+	 * Set on the GDB thread while every vCPU is stopped.
+	 */
+	bool catch_mode;
+	/* The last catch event in words, for "monitor catch" (a stop
+	 * cannot print anything); "" before the first.  Written by the
+	 * vCPU thread before it reports the stop. */
+	char catch_last[128];
+
 	/* NULL without --gdb/-s; stops are reported to it when set. */
 	struct gdbstub *gdb;
 

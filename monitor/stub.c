@@ -580,19 +580,23 @@ static int stub_resume(void *t, const struct gdbstub_action *acts,
 {
 	struct machine *m = t;
 	enum vcpu_cmd cmd[MACHINE_MAX_VCPUS];
+	const struct gdbstub_action *range[MACHINE_MAX_VCPUS];
 	int i, j;
 
 	for (i = 0; i < m->nr_vcpus; i++) {
 		cmd[i] = VCPU_CMD_NONE;
+		range[i] = NULL;
 		for (j = 0; j < nacts; j++) {
 			if (acts[j].tid != -1 && acts[j].tid != i + 1)
 				continue;
-			/* 'r' (range step) is one step; GDB steps on. */
-			if (acts[j].type == 's' || acts[j].type == 'S' ||
-			    acts[j].type == 'r')
+			if (acts[j].type == 's' || acts[j].type == 'S') {
 				cmd[i] = VCPU_CMD_STEP;
-			else
+			} else if (acts[j].type == 'r') {
+				cmd[i] = VCPU_CMD_RANGE;
+				range[i] = &acts[j];
+			} else {
 				cmd[i] = VCPU_CMD_CONT;
+			}
 			break;
 		}
 	}
@@ -603,7 +607,10 @@ static int stub_resume(void *t, const struct gdbstub_action *acts,
 	m->stop_reported = false;
 	pthread_mutex_unlock(&m->lock);
 	for (i = 0; i < m->nr_vcpus; i++)
-		if (cmd[i] != VCPU_CMD_NONE)
+		if (range[i])
+			vcpu__resume_range(m->vcpus[i], range[i]->start,
+					   range[i]->end);
+		else if (cmd[i] != VCPU_CMD_NONE)
 			vcpu__resume(m->vcpus[i], cmd[i]);
 	return 0;
 }

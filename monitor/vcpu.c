@@ -17,6 +17,8 @@
  * stepped run: the same step, one instruction at a time, with debug.c
  * comparing the linear PC and the watched bytes after each.  It goes
  * back to a free run when a mode switch makes the hardware enough.
+ * "monitor catch mode" makes every continue a stepped run too, and
+ * compares CR0.PE, CR0.PG and EFER.LMA before and after each instruction.
  *
  * A kick (GDB's Ctrl-C) sets a flag, sets run->immediate_exit and sends
  * SIGUSR1 to the thread, so KVM_RUN returns -EINTR whether the signal
@@ -40,6 +42,11 @@
 /* Debug exits at an unchanged RIP tolerated before a step gives up. */
 #define VCPU_STEP_RETRIES	8
 
+/* The bits whose change "monitor catch mode" stops on. */
+#define CR0_PE			(1ULL << 0)
+#define CR0_PG			(1ULL << 31)
+#define EFER_LMA		(1ULL << 10)
+
 /* Handler results; see the table below. */
 enum {
 	EXIT_END = -1,		/* the machine has ended */
@@ -59,6 +66,12 @@ struct run_ctx {
 	int retries;
 	/* The last exit was I/O or MMIO: KVM finishes it on re-entry. */
 	bool pending;
+	/* State before the instruction being stepped: kvm_amd INITs the
+	 * vCPU on a shutdown, so this is all that is left of a triple
+	 * fault's state.  snap_ok: taken for this step. */
+	bool snap_ok;
+	struct kvm_regs snap_regs;
+	struct kvm_sregs snap_sregs;
 	struct gdbstub_stop st;
 };
 
@@ -237,9 +250,52 @@ static int handle_debug(struct vcpu *v, struct run_ctx *c)
 	return EXIT_REENTER;
 }
 
+/* Remember the state a step starts from (see run_ctx.snap_ok). */
+static void vcpu__snapshot(struct vcpu *v, struct run_ctx *c)
+{
+	c->snap_regs = *vcpu__regs(v);
+	c->snap_sregs = *vcpu__sregs(v);
+	c->snap_ok = true;
+}
+
+/* Does the vCPU hold the INIT state (F000:FFF0, base FFFF0000)? */
+static bool vcpu__in_init_state(struct vcpu *v)
+{
+	const struct kvm_regs *r = vcpu__regs(v);
+	const struct kvm_sregs *s = vcpu__sregs(v);
+
+	return r->rip == 0xfff0 && s->cs.selector == 0xf000 &&
+	       s->cs.base == 0xffff0000ULL;
+}
+
+/*
+ * A triple fault.  VMX leaves the faulting state in place; SVM's VMCB is
+ * undefined after a shutdown, so kvm_amd INITs the vCPU before it tells
+ * us.  A step knows the state its instruction started from, which is
+ * the faulting state since the instruction never retired: put it back.
+ * A free run has nothing to put back, and says so.
+ */
 static int handle_shutdown(struct vcpu *v, struct run_ctx *c)
 {
-	return vcpu__fatal(v, c, "triple fault (shutdown)", GDBSTUB_SIGSEGV);
+	const char *why = "triple fault (shutdown)";
+
+	v->shutdown = true;
+	if (!vcpu__in_init_state(v))
+		return vcpu__fatal(v, c, why, GDBSTUB_SIGSEGV);
+	if (c->snap_ok &&
+	    BE_CALL(&v->bv, set_sregs, &c->snap_sregs) >= 0 &&
+	    BE_CALL(&v->bv, set_regs, &c->snap_regs) >= 0) {
+		why = "triple fault (shutdown); the backend reset the vCPU, "
+		      "registers restored from before the faulting "
+		      "instruction";
+	} else {
+		why = "triple fault (shutdown); the backend reset the vCPU: "
+		      "registers show the INIT state, not the fault "
+		      "(a stepped continue, e.g. with \"monitor catch mode\" "
+		      "armed, keeps it)";
+	}
+	vcpu__invalidate(v);
+	return vcpu__fatal(v, c, why, GDBSTUB_SIGSEGV);
 }
 
 static int handle_system_event(struct vcpu *v, struct run_ctx *c)
@@ -360,6 +416,8 @@ static int vcpu__run_loop(struct vcpu *v, bool step, uint64_t lift,
 	int r;
 
 	c.start_pc = step ? vcpu__pc(v) : 0;
+	if (step)
+		vcpu__snapshot(v, &c);
 	if (!step && debug__arm(v->m, &v->bv, false, DEBUG_NO_LIFT) < 0)
 		pr_warn("vCPU %d: KVM_SET_GUEST_DEBUG failed", v->index + 1);
 	r = vcpu__run_core(v, &c);
@@ -369,6 +427,39 @@ static int vcpu__run_loop(struct vcpu *v, bool step, uint64_t lift,
 	}
 	*st = c.st;
 	return r;
+}
+
+/* CR0.PE, CR0.PG and EFER.LMA in one word (they do not overlap). */
+static uint64_t vcpu__mode_bits(const struct kvm_sregs *s)
+{
+	return (s->cr0 & (CR0_PE | CR0_PG)) | (s->efer & EFER_LMA);
+}
+
+/*
+ * After one stepped instruction of a continue: did it switch the CPU
+ * mode while "monitor catch mode" is armed?  bits and mode are the
+ * values before it, at its linear address.  Records the event for
+ * "monitor catch" and fills st for a SIGTRAP stop.
+ */
+static bool vcpu__catch_check(struct vcpu *v, uint64_t bits,
+			      enum cpu_mode mode, uint64_t at,
+			      struct gdbstub_stop *st)
+{
+	const struct kvm_sregs *s;
+
+	if (!v->m->catch_mode)
+		return false;
+	s = vcpu__sregs(v);
+	if (vcpu__mode_bits(s) == bits)
+		return false;
+	snprintf(v->m->catch_last, sizeof(v->m->catch_last),
+		 "mode %s -> %s at 0x%llx (vCPU %d)", mmu__mode_name(mode),
+		 mmu__mode_name(mmu__mode(s)), (unsigned long long)at,
+		 v->index + 1);
+	st->reason = GDBSTUB_STOP_SIGNAL;
+	st->signal = GDBSTUB_SIGTRAP;
+	st->extra = "catch:mode;";
+	return true;
 }
 
 /*
@@ -386,6 +477,7 @@ static int vcpu__stepped_run(struct vcpu *v, struct gdbstub_stop *st)
 			     .blk = &blk };
 	const struct kvm_sregs *s;
 	enum cpu_mode mode;
+	uint64_t bits;
 	int r;
 
 	s = vcpu__sregs(v);
@@ -394,6 +486,8 @@ static int vcpu__stepped_run(struct vcpu *v, struct gdbstub_stop *st)
 	for (;;) {
 		c.start_pc = vcpu__pc(v);
 		c.retries = 0;
+		bits = vcpu__mode_bits(vcpu__sregs(v));
+		vcpu__snapshot(v, &c);
 		r = vcpu__run_core(v, &c);
 		if (r != EXIT_STEP_DONE)
 			break;
@@ -402,10 +496,14 @@ static int vcpu__stepped_run(struct vcpu *v, struct gdbstub_stop *st)
 			r = vcpu__idle(v, &c);
 			break;
 		}
+		if (vcpu__catch_check(v, bits, mode, c.start_pc, &c.st)) {
+			r = EXIT_STOP;
+			break;
+		}
 		s = vcpu__sregs(v);
 		if (mmu__mode(s) != mode) {
 			mode = mmu__mode(s);
-			if (!debug__needs_step(m, s, NULL)) {
+			if (!debug__needs_step(m, s, NULL) && !m->catch_mode) {
 				r = EXIT_FREE;
 				break;
 			}
@@ -427,6 +525,9 @@ static bool vcpu__needs_step(struct vcpu *v)
 	bool blocked, need;
 
 	need = debug__needs_step(v->m, vcpu__sregs(v), &blocked);
+	/* Mode catches have no other way to be seen. */
+	if (v->m->catch_mode)
+		return true;
 	if (blocked && !told) {
 		pr_warn("vCPU %d: breakpoints the hardware does not deliver "
 			"in %s mode cannot be stepped to either: the probe "
@@ -437,15 +538,58 @@ static bool vcpu__needs_step(struct vcpu *v)
 	return need;
 }
 
+static int vcpu__execute(struct vcpu *v, enum vcpu_cmd cmd,
+			 struct gdbstub_stop *st);
+
+/*
+ * GDB's range step: single steps while the linear PC stays inside
+ * [start, end).  Anything but a plain step ends it early (a watchpoint,
+ * a catch, a halt, a fault, Ctrl-C), and so does landing on an execute
+ * breakpoint, which GDB then recognises from the PC as a hit.
+ */
+static int vcpu__range_step(struct vcpu *v, uint64_t start, uint64_t end,
+			    struct gdbstub_stop *st)
+{
+	uint64_t pc;
+	int r;
+
+	for (;;) {
+		memset(st, 0, sizeof(*st));
+		r = vcpu__execute(v, VCPU_CMD_STEP, st);
+		if (r != EXIT_STOP || st->reason != GDBSTUB_STOP_SIGNAL ||
+		    st->signal != GDBSTUB_SIGTRAP || st->extra ||
+		    v->halted || v->shutdown)
+			return r;
+		vcpu__invalidate(v);
+		pc = vcpu__pc(v);
+		if (pc < start || pc >= end || debug__bp_at(v->m, pc))
+			return r;
+		if (vcpu__kicked(v)) {
+			st->signal = GDBSTUB_SIGINT;
+			return r;
+		}
+	}
+}
+
 /* Carry out one command from GDB; returns EXIT_STOP or EXIT_END. */
 static int vcpu__execute(struct vcpu *v, enum vcpu_cmd cmd,
 			 struct gdbstub_stop *st)
 {
 	struct run_ctx c = { 0 };
-	uint64_t pc, lift = DEBUG_NO_LIFT;
+	uint64_t pc, bits, lift = DEBUG_NO_LIFT;
+	enum cpu_mode mode;
 	bool stepped;
 	int r;
 
+	if (v->shutdown) {
+		pr_warn("vCPU %d: in shutdown after a triple fault; only "
+			"kill ends it", v->index + 1);
+		st->reason = GDBSTUB_STOP_SIGNAL;
+		st->signal = GDBSTUB_SIGSEGV;
+		return EXIT_STOP;
+	}
+	if (cmd == VCPU_CMD_RANGE)
+		return vcpu__range_step(v, v->range_start, v->range_end, st);
 	if (cmd == VCPU_CMD_CONT && v->halted) {
 		r = vcpu__idle(v, &c);
 		*st = c.st;
@@ -462,6 +606,8 @@ static int vcpu__execute(struct vcpu *v, enum vcpu_cmd cmd,
 		lift = pc;
 	/* Leave a breakpoint by stepping with it lifted, not by RF. */
 	if (cmd == VCPU_CMD_STEP || lift != DEBUG_NO_LIFT) {
+		bits = vcpu__mode_bits(vcpu__sregs(v));
+		mode = mmu__mode(vcpu__sregs(v));
 		r = vcpu__run_loop(v, true, lift, st);
 		debug__unlift(v->m);
 		if (r == EXIT_STEP_DONE)
@@ -470,6 +616,10 @@ static int vcpu__execute(struct vcpu *v, enum vcpu_cmd cmd,
 			return r;
 		if (v->halted)
 			return r;
+		/* Leaving a breakpoint may itself switch modes. */
+		if (cmd != VCPU_CMD_STEP &&
+		    vcpu__catch_check(v, bits, mode, pc, st))
+			return EXIT_STOP;
 		/* A write seen by stepping, or (continuing) a breakpoint
 		 * right after the one just left. */
 		if (stepped &&
@@ -569,13 +719,24 @@ void vcpu__resume(struct vcpu *v, enum vcpu_cmd cmd)
 	pthread_mutex_unlock(&v->lock);
 }
 
+void vcpu__resume_range(struct vcpu *v, uint64_t start, uint64_t end)
+{
+	pthread_mutex_lock(&v->lock);
+	v->range_start = start;
+	v->range_end = end;
+	v->cmd = VCPU_CMD_RANGE;
+	v->kick = false;
+	pthread_cond_broadcast(&v->cond);
+	pthread_mutex_unlock(&v->lock);
+}
+
 bool vcpu__kick(struct vcpu *v)
 {
 	bool running;
 
 	pthread_mutex_lock(&v->lock);
 	running = v->running || v->cmd == VCPU_CMD_CONT ||
-		  v->cmd == VCPU_CMD_STEP;
+		  v->cmd == VCPU_CMD_STEP || v->cmd == VCPU_CMD_RANGE;
 	if (running) {
 		v->kick = true;
 		v->bv.run->immediate_exit = 1;

@@ -19,6 +19,7 @@ enum vcpu_cmd {
 	VCPU_CMD_NONE,		/* parked: stopped, waiting for GDB */
 	VCPU_CMD_CONT,
 	VCPU_CMD_STEP,
+	VCPU_CMD_RANGE,		/* step while pc is in [range_start, range_end) */
 	VCPU_CMD_QUIT,		/* leave the thread */
 };
 
@@ -31,6 +32,8 @@ struct vcpu {
 	pthread_mutex_t lock;	/* guards the fields below */
 	pthread_cond_t cond;
 	enum vcpu_cmd cmd;
+	/* GDB's vCont;r range (linear PCs) for VCPU_CMD_RANGE. */
+	uint64_t range_start, range_end;
 	/* Between taking a command and parking again. */
 	bool running;
 	/* Stop requested by GDB (Ctrl-C): stop at the next exit with
@@ -40,6 +43,10 @@ struct vcpu {
 	/* Last instruction was HLT with nothing to wake it: a continue
 	 * idles instead of running the guest. */
 	bool halted;
+	/* A triple fault put the CPU in shutdown, which only INIT or
+	 * RESET leave: a continue or step reports the same stop again
+	 * instead of running whatever state the backend left. */
+	bool shutdown;
 
 	/*
 	 * Registers as of the last exit, read at most once per exit: a
@@ -61,6 +68,9 @@ int vcpu__create(struct machine *m, int index, struct vcpu **out);
  */
 int vcpu__start(struct vcpu *v, bool hold);
 void vcpu__resume(struct vcpu *v, enum vcpu_cmd cmd);
+/* Step until the linear PC leaves [start, end), a breakpoint, or a
+ * stop of any other kind: one stop for GDB's whole range. */
+void vcpu__resume_range(struct vcpu *v, uint64_t start, uint64_t end);
 /* Stop a running vCPU; returns false when it was already parked. */
 bool vcpu__kick(struct vcpu *v);
 bool vcpu__is_running(struct vcpu *v);

@@ -258,7 +258,7 @@ static void test_dispatch(void)
 	expect("Z1,1000,1", "OK", "Z1 inserts");
 	expect("Z9,1000,1", "", "Z type 9 is empty");
 	expect("Z1,zz", "E16", "malformed Z is E16");
-	expect("vCont?", "vCont;c;C;s;S", "vCont? lists c C s S");
+	expect("vCont?", "vCont;c;C;s;S;r", "vCont? lists c C s S r");
 	expect("qfThreadInfo", "m1", "qfThreadInfo lists thread 1");
 	expect("qsThreadInfo", "l", "qsThreadInfo ends the list");
 	expect("Hg1", "OK", "Hg1 accepted");
