@@ -1,10 +1,8 @@
 /*
- * nullstub: libgdbstub serving a machine that costs nothing.  Its CPUs
- * are register files in memory (all zero but rip = 0x7c00), its RAM a
- * zeroed buffer; a step adds one to rip and stops at once, a continue
- * jumps to the next breakpoint above rip or "runs" until interrupted.
- * It is the floor the benchmark compares the real monitor against, and
- * the peer the RSP conformance tests talk to.
+ * nullstub: libgdbstub serving the null target (nulltarget.c), an
+ * x86-64 machine that costs nothing.  It is the floor the benchmark
+ * compares the real monitor against, and the peer the RSP conformance
+ * tests talk to.
  *
  *	nullstub [-m MiB] [--threads N] [--debug-rsp] tcp:HOST:PORT|unix:PATH
  */
@@ -16,271 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gdbstub/gdbstub.h"
-#include "gdbstub/x86/regfile.h"
-
-#define NULL_MAX_THREADS	64
-#define NULL_MAX_BREAKPOINTS	64
-#define NULL_START_RIP		0x7c00
-
-struct null_bp {
-	int used;
-	enum gdbstub_bp_type type;
-	uint64_t addr;
-};
-
-struct null_target {
-	struct gdbstub *stub;
-	int nthreads;
-	struct x86_gdb_regs cpu[NULL_MAX_THREADS];
-	uint8_t *ram;
-	size_t ram_size;
-	struct null_bp bps[NULL_MAX_BREAKPOINTS];
-	/* "Running" until interrupted: no breakpoint was ahead. */
-	int running;
-	/* Thread that ran or stopped last; what tid -1 resolves to. */
-	int cur_tid;
-};
-
-static int valid_tid(struct null_target *nt, int tid)
-{
-	return tid >= 1 && tid <= nt->nthreads;
-}
-
-static int null_read_registers(void *t, int tid, uint8_t *buf)
-{
-	struct null_target *nt = t;
-
-	if (!valid_tid(nt, tid))
-		return -ESRCH;
-	memcpy(buf, &nt->cpu[tid - 1], sizeof(nt->cpu[0]));
-	return 0;
-}
-
-static int null_write_registers(void *t, int tid, const uint8_t *buf)
-{
-	struct null_target *nt = t;
-
-	if (!valid_tid(nt, tid))
-		return -ESRCH;
-	memcpy(&nt->cpu[tid - 1], buf, sizeof(nt->cpu[0]));
-	return 0;
-}
-
-/* Bytes of [addr, addr + len) inside RAM, or -EFAULT if none are. */
-static ssize_t ram_span(struct null_target *nt, uint64_t addr, size_t len)
-{
-	if (addr >= nt->ram_size)
-		return -EFAULT;
-	if (len > nt->ram_size - addr)
-		len = nt->ram_size - addr;
-	return len;
-}
-
-static ssize_t null_read_memory(void *t, int tid, uint64_t addr,
-				uint8_t *buf, size_t len)
-{
-	struct null_target *nt = t;
-	ssize_t n = ram_span(nt, addr, len);
-
-	(void)tid;
-	if (n > 0)
-		memcpy(buf, nt->ram + addr, n);
-	return n;
-}
-
-static ssize_t null_write_memory(void *t, int tid, uint64_t addr,
-				 const uint8_t *buf, size_t len)
-{
-	struct null_target *nt = t;
-	ssize_t n = ram_span(nt, addr, len);
-
-	(void)tid;
-	if (n > 0)
-		memcpy(nt->ram + addr, buf, n);
-	return n;
-}
-
-static int null_insert_breakpoint(void *t, enum gdbstub_bp_type type,
-				  uint64_t addr, uint64_t kind)
-{
-	struct null_target *nt = t;
-	int i, free_slot = -1;
-
-	(void)kind;
-	/* Watchpoints never fire here; let GDB know rather than hang. */
-	if (type != GDBSTUB_BP_SW && type != GDBSTUB_BP_HW)
-		return -EOPNOTSUPP;
-	for (i = 0; i < NULL_MAX_BREAKPOINTS; i++) {
-		if (nt->bps[i].used && nt->bps[i].type == type &&
-		    nt->bps[i].addr == addr)
-			return 0;
-		if (!nt->bps[i].used && free_slot < 0)
-			free_slot = i;
-	}
-	if (free_slot < 0)
-		return -ENOSPC;
-	nt->bps[free_slot] = (struct null_bp){ 1, type, addr };
-	return 0;
-}
-
-static int null_remove_breakpoint(void *t, enum gdbstub_bp_type type,
-				  uint64_t addr, uint64_t kind)
-{
-	struct null_target *nt = t;
-	int i;
-
-	(void)kind;
-	if (type != GDBSTUB_BP_SW && type != GDBSTUB_BP_HW)
-		return -EOPNOTSUPP;
-	for (i = 0; i < NULL_MAX_BREAKPOINTS; i++) {
-		if (nt->bps[i].used && nt->bps[i].type == type &&
-		    nt->bps[i].addr == addr) {
-			nt->bps[i].used = 0;
-			return 0;
-		}
-	}
-	return -ENOENT;
-}
-
-static void report(struct null_target *nt, enum gdbstub_stop_reason reason,
-		   int tid, int sig)
-{
-	struct gdbstub_stop st = {
-		.reason = reason,
-		.tid = tid,
-		.signal = sig,
-	};
-
-	nt->cur_tid = tid;
-	gdbstub_report_stop(nt->stub, &st);
-}
-
-static int null_resume(void *t, const struct gdbstub_action *acts, int nacts)
-{
-	struct null_target *nt = t;
-	const struct null_bp *hit = NULL;
-	struct x86_gdb_regs *cpu;
-	int i, tid;
-
-	/* A step anywhere wins: the other threads stop with it at once. */
-	for (i = 0; i < nacts; i++) {
-		if (acts[i].type != 's' && acts[i].type != 'S')
-			continue;
-		tid = acts[i].tid > 0 ? acts[i].tid : nt->cur_tid;
-		if (!valid_tid(nt, tid))
-			return -ESRCH;
-		nt->cpu[tid - 1].rip++;
-		report(nt, GDBSTUB_STOP_SIGNAL, tid, GDBSTUB_SIGTRAP);
-		return 0;
-	}
-	if (!nacts)
-		return -EINVAL;
-	tid = acts[0].tid > 0 ? acts[0].tid : nt->cur_tid;
-	if (!valid_tid(nt, tid))
-		return -ESRCH;
-	cpu = &nt->cpu[tid - 1];
-	for (i = 0; i < NULL_MAX_BREAKPOINTS; i++) {
-		const struct null_bp *bp = &nt->bps[i];
-
-		if (bp->used && bp->addr > cpu->rip &&
-		    (!hit || bp->addr < hit->addr))
-			hit = bp;
-	}
-	if (!hit) {
-		nt->running = 1;
-		nt->cur_tid = tid;
-		return 0;
-	}
-	cpu->rip = hit->addr;
-	report(nt, hit->type == GDBSTUB_BP_SW ? GDBSTUB_STOP_SWBREAK :
-	       GDBSTUB_STOP_HWBREAK, tid, GDBSTUB_SIGTRAP);
-	return 0;
-}
-
-static void null_interrupt(void *t)
-{
-	struct null_target *nt = t;
-
-	if (!nt->running)
-		return;
-	nt->running = 0;
-	report(nt, GDBSTUB_STOP_SIGNAL, nt->cur_tid, GDBSTUB_SIGINT);
-}
-
-static int null_list_threads(void *t, int *tids, int max)
-{
-	struct null_target *nt = t;
-	int i;
-
-	for (i = 0; i < nt->nthreads && i < max; i++)
-		tids[i] = i + 1;
-	return i;
-}
-
-static void null_describe_thread(void *t, int tid, char *buf, size_t size)
-{
-	(void)t;
-	snprintf(buf, size, "null CPU %d", tid - 1);
-}
-
-static int null_monitor_command(void *t, const char *cmd,
-				gdbstub_print_fn print, void *ctx)
-{
-	struct null_target *nt = t;
-	char line[128];
-
-	if (!strncmp(cmd, "echo", 4) && (cmd[4] == ' ' || !cmd[4])) {
-		const char *text = cmd[4] ? cmd + 5 : "";
-
-		print(ctx, text);
-		print(ctx, "\n");
-		return 0;
-	}
-	if (!strcmp(cmd, "info")) {
-		snprintf(line, sizeof(line), "null target: %d thread(s), "
-			 "%zu MiB RAM\n", nt->nthreads, nt->ram_size >> 20);
-		print(ctx, line);
-		return 0;
-	}
-	if (!strcmp(cmd, "help") || !*cmd) {
-		print(ctx, "echo TEXT  print TEXT\n"
-			   "info       describe the null target\n");
-		return 0;
-	}
-	snprintf(line, sizeof(line), "unknown command: %.60s\n", cmd);
-	print(ctx, line);
-	return -EINVAL;
-}
-
-static void null_detach(void *t)
-{
-	struct null_target *nt = t;
-
-	/* Running free means running until the next client stops us. */
-	nt->running = 1;
-}
-
-static void null_kill(void *t)
-{
-	(void)t;
-}
-
-static const struct gdbstub_target_ops null_ops = {
-	.read_registers = null_read_registers,
-	.write_registers = null_write_registers,
-	.read_memory = null_read_memory,
-	.write_memory = null_write_memory,
-	.insert_breakpoint = null_insert_breakpoint,
-	.remove_breakpoint = null_remove_breakpoint,
-	.resume = null_resume,
-	.interrupt = null_interrupt,
-	.list_threads = null_list_threads,
-	.describe_thread = null_describe_thread,
-	.monitor_command = null_monitor_command,
-	.detach = null_detach,
-	.kill = null_kill,
-};
+#include "bench/nulltarget.h"
 
 static void log_stderr(void *ctx, const char *fmt, ...)
 {
@@ -323,21 +57,20 @@ int main(int argc, char **argv)
 	static struct null_target nt;
 	struct gdbstub_config cfg = {
 		.arch = &gdbstub_arch_x86_64,
-		.ops = &null_ops,
+		.ops = &null_target_ops,
 		.target = &nt,
 	};
 	const char *spec = NULL;
 	char err[256];
-	long mib = 32;
+	long mib = 32, nthreads = 1;
 	int i, ret;
 
-	nt.nthreads = 1;
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-m"))
 			mib = number_arg("-m", argv[++i], 1, 65536);
 		else if (!strcmp(argv[i], "--threads"))
-			nt.nthreads = number_arg("--threads", argv[++i], 1,
-						 NULL_MAX_THREADS);
+			nthreads = number_arg("--threads", argv[++i], 1,
+					      NULL_MAX_THREADS);
 		else if (!strcmp(argv[i], "--debug-rsp"))
 			cfg.log = log_stderr;
 		else if (argv[i][0] == '-' || spec)
@@ -347,16 +80,12 @@ int main(int argc, char **argv)
 	}
 	if (!spec)
 		usage();
-	nt.ram_size = (size_t)mib << 20;
-	/* calloc: untouched pages stay unallocated zero pages. */
-	nt.ram = calloc(1, nt.ram_size);
-	if (!nt.ram) {
+	ret = null_target_init(&nt, nthreads, (size_t)mib << 20);
+	if (ret < 0) {
 		fprintf(stderr, "nullstub: %ld MiB: %s\n", mib,
-			strerror(errno));
+			strerror(-ret));
 		return 1;
 	}
-	for (i = 0; i < nt.nthreads; i++)
-		nt.cpu[i].rip = NULL_START_RIP;
 	nt.stub = gdbstub_new(&cfg);
 	if (!nt.stub) {
 		fprintf(stderr, "nullstub: %s\n", strerror(errno));
@@ -367,12 +96,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* Held at the first instruction, as the monitor's -S does. */
-	report(&nt, GDBSTUB_STOP_SIGNAL, 1, GDBSTUB_SIGTRAP);
+	null_target_report(&nt, GDBSTUB_STOP_SIGNAL, 1, GDBSTUB_SIGTRAP);
 	printf("listening on %s\n", spec);
 	fflush(stdout);
 	ret = gdbstub_serve(nt.stub);
 	gdbstub_free(nt.stub);
-	free(nt.ram);
+	null_target_fini(&nt);
 	if (ret < 0) {
 		fprintf(stderr, "nullstub: %s\n", strerror(-ret));
 		return 1;

@@ -154,13 +154,25 @@ void reply_error_msg(struct gdbstub *s, int err, const char *text)
 	reply_send(s);
 }
 
+/* A client is there: a socket, or a sink for a session in memory. */
+static int conn_live(struct gdbstub *s)
+{
+	return s->fd >= 0 || s->sink;
+}
+
 int conn_flush(struct gdbstub *s)
 {
 	size_t off = 0;
 
-	if (s->fd < 0) {
+	if (!conn_live(s)) {
 		s->tx_len = 0;
 		return -1;
+	}
+	if (s->sink) {
+		if (s->tx_len)
+			s->sink(s->sink_ctx, s->tx, s->tx_len);
+		s->tx_len = 0;
+		return 0;
 	}
 	while (off < s->tx_len) {
 		ssize_t n = send(s->fd, s->tx + off, s->tx_len - off,
@@ -210,12 +222,22 @@ void conn_send_now(struct gdbstub *s, const char *payload, size_t n)
 
 static void queue_byte(struct gdbstub *s, char c)
 {
+	/*
+	 * The last frame stays in tx for a resend.  When it was sent from
+	 * offset 0 (a resend, a stop reply after Ctrl-C) the byte would
+	 * land on its '$': move the frame up one first.
+	 */
+	if (s->frame_len && s->frame_off == s->tx_len) {
+		memmove(s->tx + s->tx_len + 1, s->tx + s->frame_off,
+			s->frame_len);
+		s->frame_off++;
+	}
 	s->tx[s->tx_len++] = c;
 }
 
 static void resend_last(struct gdbstub *s)
 {
-	if (!s->frame_len || s->fd < 0)
+	if (!s->frame_len || !conn_live(s))
 		return;
 	gdbstub_logf(s, "nak: resending %zu bytes", s->frame_len);
 	/* The frame is still in tx; queue a copy of it, or itself. */
@@ -308,6 +330,7 @@ int gdbstub_conn_input(struct gdbstub *s, const char *data, size_t n)
 void gdbstub_conn_open(struct gdbstub *s, int fd)
 {
 	s->fd = fd;
+	s->sink = NULL;
 	s->no_ack = 0;
 	s->client_swbreak = 0;
 	s->client_hwbreak = 0;
@@ -324,9 +347,27 @@ void gdbstub_conn_open(struct gdbstub *s, int fd)
 	atomic_store(&s->connected, 1);
 }
 
+void gdbstub_conn_open_sink(struct gdbstub *s, gdbstub_sink_fn *sink,
+			    void *ctx)
+{
+	gdbstub_conn_open(s, -1);
+	s->sink = sink;
+	s->sink_ctx = ctx;
+	s->running = 1;
+	s->have_stop = 0;
+	s->cur_tid = 0;
+	s->done = 0;
+	pthread_mutex_lock(&s->lock);
+	s->stop_pending = 0;
+	pthread_mutex_unlock(&s->lock);
+	/* Stops reported from here need no wake-up through the pipe. */
+	s->serve_thread = pthread_self();
+	atomic_store(&s->serving_flag, 1);
+}
+
 void gdbstub_conn_close(struct gdbstub *s)
 {
-	if (s->fd < 0)
+	if (!conn_live(s))
 		return;
 	/*
 	 * A client that vanished leaves the target stopped for the next
@@ -334,8 +375,12 @@ void gdbstub_conn_close(struct gdbstub *s)
 	 */
 	if (s->running && !s->close_after && !s->done && s->ops->interrupt)
 		s->ops->interrupt(s->target);
-	close(s->fd);
+	if (s->sink)
+		atomic_store(&s->serving_flag, 0);
+	else
+		close(s->fd);
 	s->fd = -1;
+	s->sink = NULL;
 	s->stop_owed = 0;
 	s->hold_input = 0;
 	atomic_store(&s->connected, 0);
@@ -367,7 +412,7 @@ void gdbstub_take_stop(struct gdbstub *s)
 	if (st.reason == GDBSTUB_STOP_EXITED ||
 	    st.reason == GDBSTUB_STOP_TERMINATED)
 		s->done = 1;
-	if (s->fd < 0)
+	if (!conn_live(s))
 		return;
 	if (s->hold_input) {
 		/* The stop we waited for; the client has not asked yet. */

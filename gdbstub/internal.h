@@ -3,7 +3,8 @@
  * dispatcher and the packet families, and the small reply-building
  * vocabulary every handler uses.  The connection entry points are here
  * rather than static so that unit tests can run a session over a
- * socketpair without a listening socket or a serving thread.
+ * socketpair without a listening socket or a serving thread, and the
+ * fuzzer one in memory.
  */
 #ifndef GDBSTUB_INTERNAL_H
 #define GDBSTUB_INTERNAL_H
@@ -35,6 +36,9 @@
 #define GDBSTUB_E_BADSUM	0x02	/* damaged packet in no-ack mode */
 #define GDBSTUB_E_BADRLE	0x03	/* malformed run-length coding */
 
+/* Receives what a session in memory would have sent to its client. */
+typedef void gdbstub_sink_fn(void *ctx, const char *data, size_t n);
+
 struct gdbstub {
 	const struct gdbstub_arch *arch;
 	const struct gdbstub_target_ops *ops;
@@ -57,6 +61,12 @@ struct gdbstub {
 
 	/* ---- the current client; fd is -1 between clients ---- */
 	int fd;
+	/*
+	 * Set for a session in memory (gdbstub_conn_open_sink()): replies
+	 * go to sink() instead of send() on fd.
+	 */
+	gdbstub_sink_fn *sink;
+	void *sink_ctx;
 	/* QStartNoAckMode was accepted: no '+'/'-' in either direction. */
 	int no_ack;
 	/* Features the client offered in qSupported. */
@@ -162,6 +172,16 @@ void conn_send_now(struct gdbstub *s, const char *payload, size_t n);
 
 /* The session over an accepted fd (conn.c). */
 void gdbstub_conn_open(struct gdbstub *s, int fd);
+/*
+ * A session without a socket, for the fuzzer that runs millions of them
+ * through one stub: replies go to sink(ctx, ...), and the stub forgets
+ * the previous session's target state as if newly created (running, no
+ * stop yet, not done), so that a reported stop starts it afresh.  Feed
+ * it with gdbstub_conn_input() from the calling thread, which counts as
+ * the serving thread; end it with gdbstub_conn_close().
+ */
+void gdbstub_conn_open_sink(struct gdbstub *s, gdbstub_sink_fn *sink,
+			    void *ctx);
 /* Process received bytes; returns -1 when the session must end. */
 int gdbstub_conn_input(struct gdbstub *s, const char *data, size_t n);
 void gdbstub_conn_close(struct gdbstub *s);
