@@ -134,14 +134,24 @@ static int null_resume(void *t, const struct gdbstub_action *acts, int nacts)
 	struct x86_gdb_regs *cpu;
 	int i, tid;
 
-	/* A step anywhere wins: the other threads stop with it at once. */
+	/*
+	 * A step anywhere wins: the other threads stop with it at once.
+	 * Every null instruction is one byte long, so a range step ('r')
+	 * ends at the range's end when it starts inside it.
+	 */
 	for (i = 0; i < nacts; i++) {
-		if (acts[i].type != 's' && acts[i].type != 'S')
+		if (acts[i].type != 's' && acts[i].type != 'S' &&
+		    acts[i].type != 'r')
 			continue;
 		tid = acts[i].tid > 0 ? acts[i].tid : nt->cur_tid;
 		if (!valid_tid(nt, tid))
 			return -ESRCH;
-		nt->cpu[tid - 1].rip++;
+		cpu = &nt->cpu[tid - 1];
+		if (acts[i].type == 'r' && cpu->rip >= acts[i].start &&
+		    cpu->rip < acts[i].end)
+			cpu->rip = acts[i].end;
+		else
+			cpu->rip++;
 		null_target_report(nt, GDBSTUB_STOP_SIGNAL, tid,
 				   GDBSTUB_SIGTRAP);
 		return 0;
