@@ -35,6 +35,7 @@
 #include "monitor/debug.h"
 #include "monitor/machine.h"
 #include "monitor/mmu.h"
+#include "monitor/trapflag.h"
 #include "monitor/util.h"
 #include "monitor/vcpu.h"
 
@@ -365,6 +366,23 @@ static int (*const exit_handlers[])(struct vcpu *v, struct run_ctx *c) = {
 	[KVM_EXIT_SYSTEM_EVENT]		= handle_system_event,
 };
 
+/* A step may have copied the debugger's TF where the guest sees it. */
+static void vcpu__unleak_tf(struct vcpu *v, struct run_ctx *c)
+{
+	struct kvm_regs after;
+
+	if (!c->snap_ok)
+		return;
+	after = *vcpu__regs(v);
+	if (trapflag__unleak(v->m, &c->snap_regs, &c->snap_sregs, &after,
+			     vcpu__sregs(v)) == TRAPFLAG_R11) {
+		if (BE_CALL(&v->bv, set_regs, &after) < 0)
+			pr_warn("vCPU %d: cannot write back r11",
+				v->index + 1);
+		vcpu__invalidate(v);
+	}
+}
+
 /* Run until a handler says anything but "re-enter". */
 static int vcpu__run_core(struct vcpu *v, struct run_ctx *c)
 {
@@ -404,6 +422,8 @@ static int vcpu__run_core(struct vcpu *v, struct run_ctx *c)
 				 reason, backend__exit_name(reason));
 			r = vcpu__fatal(v, c, why, GDBSTUB_SIGABRT);
 		}
+		if (r == EXIT_STEP_DONE)
+			vcpu__unleak_tf(v, c);
 		if (r != EXIT_REENTER)
 			return r;
 	}

@@ -1,0 +1,164 @@
+/*
+ * exits.S: instructions that leave the guest while they are stepped — OUT
+ * and IN handled by the monitor (port 0x80, the UART), HLT, and PUSHF,
+ * which would put the debugger's trap flag on the guest's stack if it
+ * leaked — once in real mode and once in 64-bit long mode.  Each is
+ * labelled so that a test can check that one stepi moves exactly one
+ * instruction.  The UART output of each run is "<S>" with the `S' written
+ * by the labelled OUT, so a replayed OUT shows up as "<SS>".  Ends with
+ * the debug exit, status 119 ((0x3b << 1) | 1).
+ */
+	.include "guest.inc"
+
+	.set	EXIT_VALUE, 0x3b
+	.set	BASE, 0x7c00
+	.set	SEL_CODE32, 0x08
+	.set	SEL_DATA, 0x10
+	.set	SEL_CODE64, 0x18
+	.set	CR0_PE, 1
+	.set	CR0_PG, 0x80000000
+	.set	CR4_PAE, 0x20
+	.set	MSR_EFER, 0xc0000080
+	.set	EFER_LME, 0x100
+
+/*
+ * EXIT_SEQUENCE m, acc: the labelled sequence, labels prefixed with \m;
+ * \acc is the accumulator wide enough to pop what PUSHF pushed.
+ */
+.macro	EXIT_SEQUENCE m, acc
+	.globl	\m\()_out, \m\()_in, \m\()_uin, \m\()_dx, \m\()_uout
+	.globl	\m\()_after, \m\()_pushf, \m\()_pop, \m\()_hlt, \m\()_end
+	mov	$'<', %al
+	PUTC
+	mov	$UART_LSR, %dx
+	mov	$0x55, %al
+\m\()_out:
+	out	%al, $0x80
+\m\()_in:
+	in	$0x80, %al
+\m\()_uin:
+	in	%dx, %al
+\m\()_dx:
+	mov	$UART_THR, %dx
+	mov	$'S', %al
+\m\()_uout:
+	out	%al, %dx
+\m\()_after:
+	mov	$'>', %al
+	PUTC
+\m\()_pushf:
+	pushf
+\m\()_pop:
+	pop	\acc
+\m\()_hlt:
+	hlt
+\m\()_end:
+	nop
+.endm
+
+	.code16
+	.globl	_start
+_start:
+	REAL_MODE_SETUP ivt
+	EXIT_SEQUENCE real, %ax
+
+	lgdtl	gdt_desc
+	mov	%cr0, %eax
+	or	$CR0_PE, %eax
+	mov	%eax, %cr0
+	ljmp	$SEL_CODE32, $in_prot32
+
+	.code32
+in_prot32:
+	mov	$SEL_DATA, %ax
+	mov	%ax, %ds
+	mov	%ax, %es
+	mov	%ax, %ss
+	mov	$0x7c00, %esp
+	lidt	idt32_desc
+	mov	%cr4, %eax
+	or	$CR4_PAE, %eax
+	mov	%eax, %cr4
+	mov	$pml4, %eax
+	mov	%eax, %cr3
+	mov	$MSR_EFER, %ecx
+	rdmsr
+	or	$EFER_LME, %eax
+	wrmsr
+	mov	%cr0, %eax
+	or	$CR0_PG, %eax
+	mov	%eax, %cr0
+	ljmp	$SEL_CODE64, $in_long64
+
+	.code64
+	.globl	in_long64
+in_long64:
+	lidt	idt64_desc
+	EXIT_SEQUENCE long, %rax
+	.globl	done
+done:	mov	$EXIT_VALUE, %al
+	out	%al, $DEBUG_EXIT
+	hlt
+	jmp	done
+
+	.code16
+vector16:
+	REPORT_VECTOR
+	VECTOR_STUBS stubs16, vector16
+	REAL_MODE_IVT ivt, stubs16
+
+	.code32
+vector32:
+	REPORT_VECTOR
+	VECTOR_STUBS stubs32, vector32
+
+	.code64
+vector64:
+	REPORT_VECTOR
+	VECTOR_STUBS stubs64, vector64
+
+	.balign	8
+gdt:	.quad	0
+	.quad	0x00cf9a000000ffff	/* 0x08: code, 32-bit, flat */
+	.quad	0x00cf92000000ffff	/* 0x10: data, flat */
+	.quad	0x00af9a000000ffff	/* 0x18: code, 64-bit */
+gdt_end:
+gdt_desc:
+	.word	gdt_end - gdt - 1
+	.long	gdt
+
+	.balign	8
+idt32:
+	.irp	n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	.word	stubs32 + 8 * \n, SEL_CODE32
+	.byte	0, 0x8e
+	.word	0
+	.endr
+idt32_desc:
+	.word	32 * 8 - 1
+	.long	idt32
+
+	.balign	16
+idt64:
+	.irp	n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	.word	stubs64 + 8 * \n, SEL_CODE64
+	.byte	0, 0x8e
+	.word	0
+	.long	0, 0
+	.endr
+idt64_desc:
+	.word	32 * 16 - 1
+	.quad	idt64
+
+	/* Identity page tables for the first 1 GiB, 2 MiB pages. */
+	.org	0x9000 - BASE
+pml4:	.quad	pdpt + 3
+	.org	0xa000 - BASE
+pdpt:	.quad	pd + 3
+	.org	0xb000 - BASE
+pd:
+	.set	page, 0
+	.rept	512
+	.quad	page + 0x83
+	.set	page, page + 0x200000
+	.endr
