@@ -6,7 +6,7 @@
  * labelled so that a test can check that one stepi moves exactly one
  * instruction.  The UART output of each run is "<S>" with the `S' written
  * by the labelled OUT, so a replayed OUT shows up as "<SS>".  Ends with
- * the debug exit, status 119 ((0x3b << 1) | 1).
+ * a SYSCALL in long mode (RFLAGS into %r11) and the debug exit, status 119 ((0x3b << 1) | 1).
  */
 	.include "guest.inc"
 
@@ -20,6 +20,10 @@
 	.set	CR4_PAE, 0x20
 	.set	MSR_EFER, 0xc0000080
 	.set	EFER_LME, 0x100
+	.set	EFER_SCE, 0x1
+	.set	MSR_STAR, 0xc0000081
+	.set	MSR_LSTAR, 0xc0000082
+	.set	MSR_FMASK, 0xc0000084
 
 /*
  * EXIT_SEQUENCE m, acc: the labelled sequence, labels prefixed with \m;
@@ -95,6 +99,27 @@ in_prot32:
 in_long64:
 	lidt	idt64_desc
 	EXIT_SEQUENCE long, %rax
+	/* SYSCALL saves RFLAGS in %r11, another copy TF could leak into. */
+	mov	$MSR_EFER, %ecx
+	rdmsr
+	or	$EFER_SCE, %eax
+	wrmsr
+	mov	$MSR_STAR, %ecx
+	xor	%eax, %eax
+	mov	$SEL_CODE64, %edx	/* SYSCALL's CS; SS is CS + 8 */
+	wrmsr
+	mov	$MSR_LSTAR, %ecx
+	mov	$long_sysret, %eax
+	xor	%edx, %edx
+	wrmsr
+	mov	$MSR_FMASK, %ecx
+	xor	%eax, %eax
+	wrmsr
+	.globl	long_syscall, long_sysret
+long_syscall:
+	syscall
+long_sysret:
+	nop
 	.globl	done
 done:	mov	$EXIT_VALUE, %al
 	out	%al, $DEBUG_EXIT
