@@ -366,13 +366,16 @@ int debug__insert(struct machine *m, struct backend_vcpu *bv,
 	case GDBSTUB_WP_ACCESS:
 		r = insert_watch(d, type, addr, kind);
 		break;
+	case GDBSTUB_WP_READ:
+		/* DR7 has no read-only condition: an access slot whose
+		 * hits are filtered by value (see debug__classify).  Where
+		 * access slots do not fire, say no with an error GDB
+		 * shows, not the empty reply that would let it fall back
+		 * to something equally undeliverable. */
+		r = insert_watch(d, type, addr, kind);
+		break;
 	default:
-		/* DR7 has no read-only condition; GDB falls back to an
-		 * access watchpoint, which the backend may not deliver:
-		 * then say no with an error GDB shows, not the empty
-		 * reply that would let it try. */
-		r = deliverable(d, DEBUG_CAP_ACCESS, false) ? -EOPNOTSUPP :
-							      -ENODEV;
+		r = -EOPNOTSUPP;
 		break;
 	}
 out:
@@ -413,6 +416,7 @@ int debug__remove(struct machine *m, enum gdbstub_bp_type type,
 		break;
 	case GDBSTUB_BP_HW:
 	case GDBSTUB_WP_WRITE:
+	case GDBSTUB_WP_READ:
 	case GDBSTUB_WP_ACCESS:
 		for (i = 0; i < DEBUG_NUM_SLOTS; i++) {
 			struct dr_slot *s = &d->dr[i];
@@ -479,6 +483,40 @@ static unsigned int dr7_len_bits(unsigned int len)
 	default:
 		return 0;
 	}
+}
+
+static void watch_resolve(struct machine *m, const struct kvm_sregs *s);
+static bool watch_changed(struct dr_slot *w);
+
+/* Take the current values of the bytes a watch covers. */
+static void watch_snapshot(struct dr_slot *w)
+{
+	unsigned int j;
+
+	for (j = 0; j < w->len; j++)
+		w->old[j] = w->host[j] ? *w->host[j] : 0;
+}
+
+/*
+ * Read watchpoints are access slots filtered by value: at each resume the
+ * watched bytes' values are taken, so that a later hit that changed them
+ * is known to be a write.  Called with the lock held.
+ */
+static void read_watch_begin(struct machine *m, struct backend_vcpu *bv)
+{
+	struct debug_state *d = &m->dbg;
+	struct kvm_sregs s;
+	bool any = false;
+	int i;
+
+	for (i = 0; i < DEBUG_NUM_DR; i++)
+		any |= d->dr[i].used && d->dr[i].type == GDBSTUB_WP_READ;
+	if (!any || BE_CALL(bv, get_sregs, &s) < 0)
+		return;
+	watch_resolve(m, &s);
+	for (i = 0; i < DEBUG_NUM_DR; i++)
+		if (d->dr[i].used && d->dr[i].type == GDBSTUB_WP_READ)
+			watch_snapshot(&d->dr[i]);
 }
 
 /* The guest-debug block; called with the lock held. */
@@ -551,6 +589,7 @@ int debug__arm(struct machine *m, struct backend_vcpu *bv, bool step,
 
 	pthread_mutex_lock(&d->lock);
 	sw_sync(m);
+	read_watch_begin(m, bv);
 	build_block(m, &dbg, step, d->blockirq, lift);
 	pthread_mutex_unlock(&d->lock);
 	return BE_CALL(bv, set_guest_debug, &dbg);
@@ -621,6 +660,16 @@ enum debug_event debug__classify(struct machine *m,
 				break;
 			case GDBSTUB_WP_WRITE:
 				st->reason = GDBSTUB_STOP_WATCH;
+				st->addr = s->req_addr;
+				ev = DEBUG_EV_WATCH;
+				break;
+			case GDBSTUB_WP_READ:
+				/* An access slot: the bytes changed, so this
+				 * was a write (remember the new value and go
+				 * on); unchanged, a read. */
+				if (watch_changed(&d->dr[i]))
+					break;
+				st->reason = GDBSTUB_STOP_RWATCH;
 				st->addr = s->req_addr;
 				ev = DEBUG_EV_WATCH;
 				break;
@@ -742,7 +791,8 @@ static void watch_resolve(struct machine *m, const struct kvm_sregs *s)
 	for (i = 0; i < DEBUG_NUM_SLOTS; i++) {
 		struct dr_slot *w = &d->dr[i];
 
-		if (!w->used || w->type != GDBSTUB_WP_WRITE)
+		if (!w->used || (w->type != GDBSTUB_WP_WRITE &&
+				 w->type != GDBSTUB_WP_READ))
 			continue;
 		for (j = 0; j < w->len; j++) {
 			w->host[j] = NULL;
@@ -759,7 +809,6 @@ static void watch_resolve(struct machine *m, const struct kvm_sregs *s)
 void debug__watch_begin(struct machine *m, const struct kvm_sregs *s)
 {
 	struct debug_state *d = &m->dbg;
-	unsigned int j;
 	int i;
 
 	pthread_mutex_lock(&d->lock);
@@ -767,10 +816,9 @@ void debug__watch_begin(struct machine *m, const struct kvm_sregs *s)
 	for (i = 0; i < DEBUG_NUM_SLOTS; i++) {
 		struct dr_slot *w = &d->dr[i];
 
-		if (!w->used || w->type != GDBSTUB_WP_WRITE)
-			continue;
-		for (j = 0; j < w->len; j++)
-			w->old[j] = w->host[j] ? *w->host[j] : 0;
+		if (w->used && (w->type == GDBSTUB_WP_WRITE ||
+				w->type == GDBSTUB_WP_READ))
+			watch_snapshot(w);
 	}
 	pthread_mutex_unlock(&d->lock);
 }
