@@ -7,6 +7,8 @@
 #   BENCH_T0      wall-clock time (seconds since the epoch) at which the
 #                 server was launched, for the launch metric
 #   BENCH_OUT     scratch file for the memory dump
+#   BENCH_HITS    breakpoint hits to time (default 200)
+#   BENCH_BP      address of the breakpoint in the guest's loop
 # Prints lines "bench <metric> <value>" on stdout.
 import os
 import time
@@ -53,6 +55,20 @@ def main():
     run("dump binary memory %s 0 %d" % (out, dump))
     print("bench dump %.4f" % (time.time() - t))
     os.unlink(out)
+    # Breakpoint hits: a hardware breakpoint in the guest's loop, then
+    # one continue per hit, each a round of resume, hit and stop.
+    hits = int(os.environ.get("BENCH_HITS", "200"))
+    bp = os.environ.get("BENCH_BP", "0x7c08")
+    run("hbreak *" + bp)
+    run("continue")
+    t = time.time()
+    for _ in range(hits):
+        run("continue")
+        pc = int(gdb.parse_and_eval("$pc")) & 0xffffffffffffffff
+        if pc != int(bp, 0):
+            raise gdb.GdbError("continue stopped at 0x%x, not %s" % (pc, bp))
+    print("bench bphits %.1f" % (hits / (time.time() - t)))
+    run("delete")
     try:
         run("kill")
     except gdb.error:

@@ -169,6 +169,19 @@ static int null_resume(void *t, const struct gdbstub_action *acts, int nacts)
 		    (!hit || bp->addr < hit->addr))
 			hit = bp;
 	}
+	/* None ahead: the null program is one big loop, so the lowest
+	 * breakpoint behind comes round next (the benchmark's hits). */
+	for (i = 0; !hit && i < NULL_MAX_BREAKPOINTS; i++) {
+		const struct null_bp *bp = &nt->bps[i];
+		int j;
+
+		if (!bp->used)
+			continue;
+		hit = bp;
+		for (j = 0; j < NULL_MAX_BREAKPOINTS; j++)
+			if (nt->bps[j].used && nt->bps[j].addr < hit->addr)
+				hit = &nt->bps[j];
+	}
 	if (!hit) {
 		nt->running = 1;
 		nt->cur_tid = tid;

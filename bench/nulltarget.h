@@ -2,7 +2,8 @@
  * The null target: an x86-64 machine that costs nothing, served by
  * libgdbstub.  Its CPUs are register files in memory, its RAM a zeroed
  * buffer; a step adds one to rip and stops at once, a continue jumps to
- * the next breakpoint above rip or "runs" until interrupted.  Shared by
+ * the next breakpoint above rip (or, the program being a loop, the lowest
+ * one) or "runs" until interrupted when there is none.  Shared by
  * nullstub (the benchmark's floor and the conformance tests' peer) and
  * the protocol fuzzer, so that both exercise the same target.
  */
