@@ -9,6 +9,8 @@
 #   BENCH_OUT     scratch file for the memory dump
 #   BENCH_HITS    breakpoint hits to time (default 200)
 #   BENCH_BP      address of the breakpoint in the guest's loop
+#   BENCH_TRACE   if set, instructions for `monitor trace` (hvdbg only),
+#                 logged to BENCH_TRACE_FILE on the server's machine
 # Prints lines "bench <metric> <value>" on stdout.
 import os
 import time
@@ -69,6 +71,16 @@ def main():
             raise gdb.GdbError("continue stopped at 0x%x, not %s" % (pc, bp))
     print("bench bphits %.1f" % (hits / (time.time() - t)))
     run("delete")
+    # Stepping inside hvdbg: GDB's registers are stale afterwards.
+    trace = int(os.environ.get("BENCH_TRACE", "0") or "0")
+    if trace:
+        log = os.environ.get("BENCH_TRACE_FILE", "/tmp/hvdbg-bench-trace.log")
+        t = time.time()
+        reply = run("monitor trace %d %s" % (trace, log))
+        dt = time.time() - t
+        if ("traced %d instructions" % trace) not in reply:
+            raise gdb.GdbError("monitor trace: " + reply.strip())
+        print("bench trace %.1f" % (trace / dt))
     try:
         run("kill")
     except gdb.error:

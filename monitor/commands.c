@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -349,6 +350,47 @@ static char *complete_catch(const char *text, int state)
 	return NULL;
 }
 
+/*
+ * "trace N FILE": N single steps inside hvdbg, one "CS:RIP" line per
+ * instruction in FILE, with no stop report between them: the fast way
+ * to record where boot code goes.  GDB's idea of the registers is old
+ * afterwards ("flushregs" refreshes it).
+ */
+static int cmd_trace(struct machine *m, const char *args,
+		     struct cmd_out *o)
+{
+	struct vcpu *v = cmd_vcpu(m, o);
+	char path[512], why[96];
+	uint64_t n, done;
+	FILE *f;
+	int len = 0;
+
+	if (!v)
+		return -EBUSY;
+	if (sscanf(args, "%" SCNu64 " %511s %n", &n, path, &len) != 2 ||
+	    args[len] || !n) {
+		out_printf(o, "usage: trace N FILE (N > 0 instructions)\n");
+		return -EINVAL;
+	}
+	if (machine__exited(m)) {
+		out_printf(o, "trace: the guest has ended\n");
+		return -ESRCH;
+	}
+	f = fopen(path, "w");
+	if (!f) {
+		out_printf(o, "trace: %s: %s\n", path, strerror(errno));
+		return -errno;
+	}
+	done = vcpu__trace(v, n, f, why, sizeof(why));
+	if (fclose(f)) {
+		out_printf(o, "trace: %s: %s\n", path, strerror(errno));
+		return -EIO;
+	}
+	out_printf(o, "traced %" PRIu64 " instructions to %s%s%s\n", done,
+		   path, why[0] ? "; stopped early: " : "", why);
+	return 0;
+}
+
 const struct command commands[] = {
 	{ "help", cmd_help, NULL, "list the commands" },
 	{ "mode", cmd_mode, NULL,
@@ -374,6 +416,9 @@ const struct command commands[] = {
 	  "mode: stop catching mode switches" },
 	{ "uncatch", cmd_uncatch, complete_catch,
 	  "mode: the same as \"catch delete mode\"" },
+	{ "trace", cmd_trace, NULL,
+	  "N FILE: step N instructions inside hvdbg, logging each CS:RIP "
+	  "to FILE" },
 };
 
 const int nr_commands = sizeof(commands) / sizeof(commands[0]);

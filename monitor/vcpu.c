@@ -658,6 +658,55 @@ static int vcpu__execute(struct vcpu *v, enum vcpu_cmd cmd,
 	return r == EXIT_STEP_DONE ? EXIT_STOP : r;
 }
 
+/*
+ * VCPU_CMD_TRACE on the vCPU thread: steps one by one through the same
+ * path as GDB's stepi (breakpoint lifting, TF hiding), so a trace sees
+ * what stepping would.  Returns EXIT_STOP, or EXIT_END if the machine
+ * ended.
+ */
+static int vcpu__trace_run(struct vcpu *v)
+{
+	struct gdbstub_stop st;
+	const struct kvm_regs *r;
+	const struct kvm_sregs *s;
+	int ret = EXIT_STOP;
+
+	v->trace_why[0] = 0;
+	for (v->trace_done = 0; v->trace_done < v->trace_n;) {
+		r = vcpu__regs(v);
+		s = vcpu__sregs(v);
+		fprintf(v->trace_out, "%04x:%016llx\n", s->cs.selector,
+			(unsigned long long)r->rip);
+		memset(&st, 0, sizeof(st));
+		ret = vcpu__execute(v, VCPU_CMD_STEP, &st);
+		if (ret == EXIT_END) {
+			snprintf(v->trace_why, sizeof(v->trace_why),
+				 "the guest ended");
+			break;
+		}
+		v->trace_done++;
+		if (st.reason == GDBSTUB_STOP_SIGNAL &&
+		    st.signal == GDBSTUB_SIGTRAP && !st.extra &&
+		    !v->shutdown)
+			continue;
+		if (v->shutdown)
+			snprintf(v->trace_why, sizeof(v->trace_why),
+				 "triple fault (shutdown)");
+		else if (st.reason == GDBSTUB_STOP_WATCH ||
+			 st.reason == GDBSTUB_STOP_RWATCH ||
+			 st.reason == GDBSTUB_STOP_AWATCH)
+			snprintf(v->trace_why, sizeof(v->trace_why),
+				 "watchpoint at 0x%llx",
+				 (unsigned long long)st.addr);
+		else
+			snprintf(v->trace_why, sizeof(v->trace_why),
+				 "signal %d", st.signal);
+		break;
+	}
+	fflush(v->trace_out);
+	return ret;
+}
+
 static void vcpu__report(struct vcpu *v, struct gdbstub_stop *st)
 {
 	struct machine *m = v->m;
@@ -702,6 +751,20 @@ static void *vcpu__thread(void *arg)
 		pthread_mutex_unlock(&v->lock);
 
 		memset(&st, 0, sizeof(st));
+		if (cmd == VCPU_CMD_TRACE) {
+			/* The requester is waiting, not GDB: no report. */
+			r = vcpu__trace_run(v);
+			pthread_mutex_lock(&v->lock);
+			v->running = false;
+			v->kick = false;
+			v->bv.run->immediate_exit = 0;
+			v->trace_active = false;
+			pthread_cond_broadcast(&v->cond);
+			pthread_mutex_unlock(&v->lock);
+			if (r == EXIT_END)
+				break;
+			continue;
+		}
 		r = vcpu__execute(v, cmd, &st);
 
 		pthread_mutex_lock(&v->lock);
@@ -748,6 +811,26 @@ void vcpu__resume_range(struct vcpu *v, uint64_t start, uint64_t end)
 	v->kick = false;
 	pthread_cond_broadcast(&v->cond);
 	pthread_mutex_unlock(&v->lock);
+}
+
+uint64_t vcpu__trace(struct vcpu *v, uint64_t n, FILE *out, char *why,
+		     size_t why_size)
+{
+	uint64_t done;
+
+	pthread_mutex_lock(&v->lock);
+	v->trace_n = n;
+	v->trace_out = out;
+	v->trace_active = true;
+	v->cmd = VCPU_CMD_TRACE;
+	v->kick = false;
+	pthread_cond_broadcast(&v->cond);
+	while (v->trace_active)
+		pthread_cond_wait(&v->cond, &v->lock);
+	done = v->trace_done;
+	snprintf(why, why_size, "%s", v->trace_why);
+	pthread_mutex_unlock(&v->lock);
+	return done;
 }
 
 bool vcpu__kick(struct vcpu *v)

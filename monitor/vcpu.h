@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "monitor/backend.h"
 
@@ -20,6 +21,7 @@ enum vcpu_cmd {
 	VCPU_CMD_CONT,
 	VCPU_CMD_STEP,
 	VCPU_CMD_RANGE,		/* step while pc is in [range_start, range_end) */
+	VCPU_CMD_TRACE,		/* trace_n steps, logged, no stop report */
 	VCPU_CMD_QUIT,		/* leave the thread */
 };
 
@@ -34,6 +36,13 @@ struct vcpu {
 	enum vcpu_cmd cmd;
 	/* GDB's vCont;r range (linear PCs) for VCPU_CMD_RANGE. */
 	uint64_t range_start, range_end;
+	/* VCPU_CMD_TRACE: how many steps, where CS:RIP lines go, how
+	 * many were done and why it ended early; trace_active is set by
+	 * the requester and cleared by the vCPU thread when done. */
+	uint64_t trace_n, trace_done;
+	FILE *trace_out;
+	bool trace_active;
+	char trace_why[96];
 	/* Between taking a command and parking again. */
 	bool running;
 	/* Stop requested by GDB (Ctrl-C): stop at the next exit with
@@ -71,6 +80,15 @@ void vcpu__resume(struct vcpu *v, enum vcpu_cmd cmd);
 /* Step until the linear PC leaves [start, end), a breakpoint, or a
  * stop of any other kind: one stop for GDB's whole range. */
 void vcpu__resume_range(struct vcpu *v, uint64_t start, uint64_t end);
+/*
+ * Single-step a parked vCPU n times inside hvdbg, writing the CS:RIP of
+ * each instruction before it runs to out, and wait until done; nothing is
+ * reported to GDB.  Ends early at anything but a plain step (a fault,
+ * a watchpoint, shutdown, the guest's exit): *why then says what, else
+ * it is "".  Returns the number of instructions stepped.
+ */
+uint64_t vcpu__trace(struct vcpu *v, uint64_t n, FILE *out, char *why,
+		     size_t why_size);
 /* Stop a running vCPU; returns false when it was already parked. */
 bool vcpu__kick(struct vcpu *v);
 bool vcpu__is_running(struct vcpu *v);
