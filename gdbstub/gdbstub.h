@@ -59,7 +59,17 @@ struct gdbstub_stop {
 	 * "catch:cr0;"; GDB ignores names it does not know.  May be NULL.
 	 */
 	const char *extra;
+	/*
+	 * Optional text for the user, sent as console output ("O"
+	 * packets) just before the stop reply that answers a c, s or vCont,
+	 * so that GDB prints why the target stopped in words.  Copied at
+	 * report time (up to GDBSTUB_MESSAGE_MAX - 1 bytes).  May be NULL.
+	 */
+	const char *message;
 };
+
+/* Room for gdbstub_stop.message, terminator included. */
+#define GDBSTUB_MESSAGE_MAX	512
 
 /* One vCont action (or c/s translated into one). */
 struct gdbstub_action {
@@ -169,6 +179,12 @@ struct gdbstub_config {
 	/* Optional log of protocol traffic (NULL: quiet). */
 	void (*log)(void *ctx, const char *fmt, ...);
 	void *log_ctx;
+	/*
+	 * Optional: events the user should hear of even without the log,
+	 * one line each without a newline (a second client refused).
+	 * Called with log_ctx.
+	 */
+	void (*notice)(void *ctx, const char *fmt, ...);
 };
 
 struct gdbstub *gdbstub_new(const struct gdbstub_config *cfg);
@@ -180,6 +196,13 @@ void gdbstub_free(struct gdbstub *s);
  */
 int gdbstub_listen(struct gdbstub *s, const char *spec, char *errbuf,
 		   size_t errlen);
+
+/*
+ * After gdbstub_listen(): 1 when only this machine can connect (a Unix
+ * socket, or TCP bound to a loopback address), 0 when the socket is
+ * reachable from elsewhere (another address, or the wildcard).
+ */
+int gdbstub_listen_local(struct gdbstub *s);
 
 /*
  * Accept clients one at a time and serve them until the target exits
