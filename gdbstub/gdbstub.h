@@ -39,12 +39,16 @@ enum gdbstub_stop_reason {
 	GDBSTUB_STOP_TERMINATED, /* target killed by signal: "X" */
 };
 
-/* Signal numbers GDB understands (its own numbering, equal to Linux's). */
+/*
+ * Signal numbers GDB understands: its own numbering (gdb/signals.def),
+ * which agrees with Linux's for these except SIGBUS (Linux 7 is GDB's
+ * SIGEMT; GDB's SIGBUS is 10).  Also 1 SIGHUP and 15 SIGTERM.
+ */
 #define GDBSTUB_SIGINT	2
 #define GDBSTUB_SIGILL	4
 #define GDBSTUB_SIGTRAP	5
 #define GDBSTUB_SIGABRT	6
-#define GDBSTUB_SIGBUS	7
+#define GDBSTUB_SIGBUS	10
 #define GDBSTUB_SIGKILL	9
 #define GDBSTUB_SIGSEGV	11
 

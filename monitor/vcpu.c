@@ -28,6 +28,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -382,6 +383,44 @@ static int handle_fail_entry(struct vcpu *v, struct run_ctx *c)
 }
 
 /*
+ * Before it reports an emulation failure at CPL 0, KVM queues #UD for
+ * the guest (measured with kvm_amd: a continue runs the guest's #UD
+ * handler, even after GDB moved the PC).  A debugger stop must leave
+ * the guest as it was, so take the #UD back: a continue then retries
+ * the instruction and stops the same way, and a PC set elsewhere goes
+ * on from there.  Straight KVM_GET/SET_VCPU_EVENTS on the vCPU: only
+ * this path needs them, and a backend without them keeps the #UD,
+ * which is said.  Returns true if a #UD was dropped.
+ */
+static bool vcpu__drop_queued_ud(struct vcpu *v)
+{
+	struct kvm_vcpu_events ev;
+
+	if (ioctl(v->bv.fd, KVM_GET_VCPU_EVENTS, &ev) < 0) {
+		pr_warn("vCPU %d: cannot read pending events (%s): a #UD "
+			"KVM queued may reach the guest on continue",
+			v->index + 1, strerror(errno));
+		return false;
+	}
+	if (!ev.exception.injected && !ev.exception.pending)
+		return false;
+	if (ev.exception.nr != 6)
+		return false;
+	ev.exception.injected = 0;
+	ev.exception.pending = 0;
+	ev.exception.nr = 0;
+	ev.exception.has_error_code = 0;
+	ev.exception.error_code = 0;
+	if (ioctl(v->bv.fd, KVM_SET_VCPU_EVENTS, &ev) < 0) {
+		pr_warn("vCPU %d: cannot drop the #UD KVM queued (%s): it "
+			"reaches the guest on continue", v->index + 1,
+			strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+/*
  * The backend gave up.  KVM's words come first; when the PC itself
  * points where there is no memory, which is what a jump into nothing
  * looks like (KVM finds no memory slot, tries to emulate the fetch as
@@ -397,6 +436,9 @@ static int handle_internal_error(struct vcpu *v, struct run_ctx *c)
 	int signal = GDBSTUB_SIGABRT;
 
 	exitinfo__internal(v->bv.run, vcpu__vendor(v), kvm, sizeof(kvm));
+	if (v->bv.run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION &&
+	    v->m->gdb)
+		vcpu__drop_queued_ud(v);
 	if (v->bv.run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION &&
 	    mmu__translate(v->m, s, pc, &gpa, &left)) {
 		snprintf(why, sizeof(why),
