@@ -394,8 +394,8 @@ static void refused_close(struct gdbstub *s)
 /*
  * One session at a time; never mix a second client in.  The newcomer
  * gets an ack and one error packet saying why: GDB reads them as the
- * answer to its first request and prints "Remote failure reply: E.…", which beats a
- * bare "Remote connection closed".  A fresh socket's buffer has room for
+ * answer to its first request and prints "Remote failure reply: E...",
+ * which beats a bare "Remote connection closed".  A fresh socket's buffer has room for
  * it, so the write does not wait.  Whatever the newcomer sends is read
  * and dropped (refused_input), never dispatched.
  */

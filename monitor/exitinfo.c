@@ -215,6 +215,7 @@ char *exitinfo__internal(const struct kvm_run *run, enum exitinfo_vendor v,
 	if (sub == KVM_INTERNAL_ERROR_EMULATION && ndata >= 1) {
 		/* The emulation_failure overlay: flags, then what they
 		 * say is valid, 64-bit aligned. */
+		const __u8 *insn = run->emulation_failure.insn_bytes;
 		uint64_t flags = run->emulation_failure.flags;
 		unsigned int i, n;
 
@@ -224,15 +225,13 @@ char *exitinfo__internal(const struct kvm_run *run, enum exitinfo_vendor v,
 			n = run->emulation_failure.insn_size;
 			if (n > sizeof(run->emulation_failure.insn_bytes))
 				n = sizeof(run->emulation_failure.insn_bytes);
-			if (!n) {
-				add(buf, size, "\n  no instruction bytes: "
-				    "KVM could not even fetch the instruction");
-			} else {
+			if (!n)
+				add(buf, size, "\n  no instruction bytes: KVM "
+				    "could not even fetch the instruction");
+			else
 				add(buf, size, "\n  instruction bytes KVM saw:");
-				for (i = 0; i < n; i++)
-					add(buf, size, " %02x",
-					    run->emulation_failure.insn_bytes[i]);
-			}
+			for (i = 0; i < n; i++)
+				add(buf, size, " %02x", insn[i]);
 			skip = 3;
 		}
 	}

@@ -75,6 +75,7 @@ static void shutdown__terminate(struct machine *m, int sig)
 	struct gdbstub_stop st = {
 		.reason = GDBSTUB_STOP_TERMINATED,
 		.tid = 1,
+		/* GDB numbers SIGHUP, SIGINT and SIGTERM as Linux does. */
 		.signal = sig,
 		.message = shutdown_msg,
 	};
@@ -93,7 +94,8 @@ static void shutdown__terminate(struct machine *m, int sig)
 	snprintf(shutdown_msg, sizeof(shutdown_msg),
 		 "hvdbg: %s: ending, exit status %d\n", shutdown__signame(sig),
 		 128 + sig);
-	pr_warn("%s: ending, exit status %d", shutdown__signame(sig), 128 + sig);
+	pr_warn("%s: ending, exit status %d", shutdown__signame(sig),
+		128 + sig);
 	if (m->gdb) {
 		gdbstub_report_stop(m->gdb, &st);
 		gdbstub_shutdown(m->gdb);

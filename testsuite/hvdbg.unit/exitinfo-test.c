@@ -70,7 +70,8 @@ static void test_emulation_bytes(void)
 	exitinfo__internal(&run, EXITINFO_SVM, buf, sizeof(buf));
 	has(buf, "instruction bytes KVM saw: 0f 01 d9\n",
 	    "instruction bytes shown");
-	check(!strstr(buf, "hardware exit"), "no hardware exit when none given");
+	check(!strstr(buf, "hardware exit"),
+	      "no hardware exit when none given");
 
 	run.emulation_failure.insn_size = 0;
 	exitinfo__internal(&run, EXITINFO_SVM, buf, sizeof(buf));
