@@ -387,6 +387,23 @@ void gdbstub_conn_close(struct gdbstub *s)
 	gdbstub_logf(s, "client disconnected");
 }
 
+/* Text for GDB's console: "O" packets, a line at most per packet. */
+static void send_console(struct gdbstub *s, const char *text)
+{
+	char buf[1 + 2 * 256];
+	size_t n = strlen(text);
+
+	while (n) {
+		size_t k = n < 256 ? n : 256;
+
+		buf[0] = 'O';
+		rsp_hex_encode(buf + 1, (const uint8_t *)text, k);
+		queue_frame(s, buf, 1 + 2 * k);
+		text += k;
+		n -= k;
+	}
+}
+
 void gdbstub_take_stop(struct gdbstub *s)
 {
 	struct gdbstub_stop st;
@@ -401,6 +418,8 @@ void gdbstub_take_stop(struct gdbstub *s)
 		memcpy(s->last_extra, s->pending_extra, sizeof(s->last_extra));
 		st.extra = s->last_extra;
 	}
+	memcpy(s->last_message, s->pending_message, sizeof(s->last_message));
+	st.message = NULL;
 	s->stop_pending = 0;
 	pthread_mutex_unlock(&s->lock);
 
@@ -420,9 +439,16 @@ void gdbstub_take_stop(struct gdbstub *s)
 		if (!s->done)
 			return;
 	}
-	if (!s->stop_owed && !s->done)
+	/*
+	 * Only a client waiting in c, s or vCont reads a stop now; an idle
+	 * one (all-stop) would take it for the answer to its next request.
+	 * An exit it was not waiting for is told by the hang-up instead.
+	 */
+	if (!s->stop_owed)
 		return;
 	s->stop_owed = 0;
+	if (s->last_message[0])
+		send_console(s, s->last_message);
 	reply_reset(s);
 	stop_reply_build(s, &st);
 	reply_send(s);

@@ -39,12 +39,16 @@ enum gdbstub_stop_reason {
 	GDBSTUB_STOP_TERMINATED, /* target killed by signal: "X" */
 };
 
-/* Signal numbers GDB understands (its own numbering, equal to Linux's). */
+/*
+ * Signal numbers GDB understands: its own numbering (gdb/signals.def),
+ * which agrees with Linux's for these except SIGBUS (Linux 7 is GDB's
+ * SIGEMT; GDB's SIGBUS is 10).  Also 1 SIGHUP and 15 SIGTERM.
+ */
 #define GDBSTUB_SIGINT	2
 #define GDBSTUB_SIGILL	4
 #define GDBSTUB_SIGTRAP	5
 #define GDBSTUB_SIGABRT	6
-#define GDBSTUB_SIGBUS	7
+#define GDBSTUB_SIGBUS	10
 #define GDBSTUB_SIGKILL	9
 #define GDBSTUB_SIGSEGV	11
 
@@ -59,7 +63,17 @@ struct gdbstub_stop {
 	 * "catch:cr0;"; GDB ignores names it does not know.  May be NULL.
 	 */
 	const char *extra;
+	/*
+	 * Optional text for the user, sent as console output ("O"
+	 * packets) just before the stop reply that answers a c, s or vCont,
+	 * so that GDB prints why the target stopped in words.  Copied at
+	 * report time (up to GDBSTUB_MESSAGE_MAX - 1 bytes).  May be NULL.
+	 */
+	const char *message;
 };
+
+/* Room for gdbstub_stop.message, terminator included. */
+#define GDBSTUB_MESSAGE_MAX	512
 
 /* One vCont action (or c/s translated into one). */
 struct gdbstub_action {
@@ -169,6 +183,12 @@ struct gdbstub_config {
 	/* Optional log of protocol traffic (NULL: quiet). */
 	void (*log)(void *ctx, const char *fmt, ...);
 	void *log_ctx;
+	/*
+	 * Optional: events the user should hear of even without the log,
+	 * one line each without a newline (a second client refused).
+	 * Called with log_ctx.
+	 */
+	void (*notice)(void *ctx, const char *fmt, ...);
 };
 
 struct gdbstub *gdbstub_new(const struct gdbstub_config *cfg);
@@ -180,6 +200,13 @@ void gdbstub_free(struct gdbstub *s);
  */
 int gdbstub_listen(struct gdbstub *s, const char *spec, char *errbuf,
 		   size_t errlen);
+
+/*
+ * After gdbstub_listen(): 1 when only this machine can connect (a Unix
+ * socket, or TCP bound to a loopback address), 0 when the socket is
+ * reachable from elsewhere (another address, or the wildcard).
+ */
+int gdbstub_listen_local(struct gdbstub *s);
 
 /*
  * Accept clients one at a time and serve them until the target exits

@@ -45,8 +45,21 @@ struct gdbstub {
 	void *target;
 	void (*log)(void *ctx, const char *fmt, ...);
 	void *log_ctx;
+	void (*notice)(void *ctx, const char *fmt, ...);
 
 	int listen_fd;
+	/* The listening socket is a Unix socket or loopback TCP. */
+	int listen_local;
+	/*
+	 * A second client being turned away: it got an error packet and is
+	 * kept until it has read it (its next request, or its hang-up) or
+	 * until refused_deadline (CLOCK_MONOTONIC ms), because closing at
+	 * once can reset the connection before the client reads why.  One
+	 * at a time; others are closed without a word.  -1: none.
+	 */
+	int refused_fd;
+	long long refused_deadline;
+	int refused_packets;
 	/* Socket file we created, removed again by gdbstub_free(). */
 	char *unix_path;
 	/*
@@ -114,6 +127,8 @@ struct gdbstub {
 	int have_stop;
 	struct gdbstub_stop last_stop;
 	char last_extra[GDBSTUB_EXTRA_MAX];
+	/* The message of the stop being taken; not kept for '?'. */
+	char last_message[GDBSTUB_MESSAGE_MAX];
 	/* Thread of the last stop: what "any thread" means for Hg 0. */
 	int cur_tid;
 	/* The target exited (W/X) or was killed: serve() returns. */
@@ -125,6 +140,7 @@ struct gdbstub {
 	int stop_pending;
 	struct gdbstub_stop pending;
 	char pending_extra[GDBSTUB_EXTRA_MAX];
+	char pending_message[GDBSTUB_MESSAGE_MAX];
 	atomic_int shutdown_req;
 	atomic_int connected;
 };

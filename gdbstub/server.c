@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "gdbstub/internal.h"
@@ -45,8 +46,10 @@ struct gdbstub *gdbstub_new(const struct gdbstub_config *cfg)
 	s->target = cfg->target;
 	s->log = cfg->log;
 	s->log_ctx = cfg->log_ctx;
+	s->notice = cfg->notice;
 	s->listen_fd = -1;
 	s->fd = -1;
+	s->refused_fd = -1;
 	s->wake_fd[0] = s->wake_fd[1] = -1;
 	/* Until the target reports its first stop it counts as running. */
 	s->running = 1;
@@ -76,6 +79,8 @@ void gdbstub_free(struct gdbstub *s)
 		close(s->fd);
 	if (s->listen_fd >= 0)
 		close(s->listen_fd);
+	if (s->refused_fd >= 0)
+		close(s->refused_fd);
 	if (s->unix_path) {
 		unlink(s->unix_path);
 		free(s->unix_path);
@@ -107,6 +112,25 @@ static int listen_error(char *errbuf, size_t errlen, const char *spec,
 	snprintf(errbuf, errlen, "%s: %s: %s%s", spec, what, strerror(err),
 		 hint);
 	return -1;
+}
+
+/* Only this machine can reach addr: 127.0.0.0/8, ::1 or v4-mapped. */
+static int addr_is_loopback(const struct sockaddr *addr)
+{
+	if (addr->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const void *)addr;
+
+		return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+	}
+	if (addr->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const void *)addr;
+		const uint8_t *b = in6->sin6_addr.s6_addr;
+
+		if (IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr))
+			return 1;
+		return IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) && b[12] == 127;
+	}
+	return 0;
 }
 
 static int listen_tcp(struct gdbstub *s, const char *spec, const char *arg,
@@ -164,8 +188,10 @@ static int listen_tcp(struct gdbstub *s, const char *spec, const char *arg,
 		}
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
-		    listen(fd, 1) == 0)
+		    listen(fd, 1) == 0) {
+			s->listen_local = addr_is_loopback(ai->ai_addr);
 			break;
+		}
 		err = errno;
 		close(fd);
 		fd = -1;
@@ -228,6 +254,7 @@ static int listen_unix(struct gdbstub *s, const char *spec, const char *path,
 	}
 	s->unix_path = strdup(path);
 	s->listen_fd = fd;
+	s->listen_local = 1;
 	return 0;
 }
 
@@ -251,6 +278,11 @@ int gdbstub_listen(struct gdbstub *s, const char *spec, char *errbuf,
 	snprintf(errbuf, errlen,
 		 "%s: expected tcp:[HOST]:PORT or unix:PATH", spec);
 	return -1;
+}
+
+int gdbstub_listen_local(struct gdbstub *s)
+{
+	return s->listen_fd >= 0 && s->listen_local;
 }
 
 static void wake(struct gdbstub *s)
@@ -301,6 +333,11 @@ void gdbstub_report_stop(struct gdbstub *s, const struct gdbstub_stop *st)
 			memcpy(s->pending_extra, st->extra, n);
 			s->pending_extra[n] = 0;
 		}
+		s->pending_message[0] = 0;
+		if (st->message)
+			snprintf(s->pending_message,
+				 sizeof(s->pending_message), "%s",
+				 st->message);
 		s->stop_pending = 1;
 	}
 	pthread_mutex_unlock(&s->lock);
@@ -337,6 +374,83 @@ static int client_gone(struct gdbstub *s)
 	return recv(s->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
 }
 
+/* How long a refused client may take to read why. */
+#define REFUSED_LINGER_MS	2000
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static void refused_close(struct gdbstub *s)
+{
+	close(s->refused_fd);
+	s->refused_fd = -1;
+}
+
+/*
+ * One session at a time; never mix a second client in.  The newcomer
+ * gets an ack and one error packet saying why: GDB reads them as the
+ * answer to its first request and prints "Remote failure reply: E...",
+ * which beats a bare "Remote connection closed".  A fresh socket's buffer has room for
+ * it, so the write does not wait.  Whatever the newcomer sends is read
+ * and dropped (refused_input), never dispatched.
+ */
+static void refuse_client(struct gdbstub *s, int fd)
+{
+	static const char why[] = "E.another debugger is already attached; "
+				  "only one session at a time";
+	char frame[1 + sizeof(why) + RSP_FRAME_OVERHEAD];
+	size_t n;
+
+	/* The ack first: GDB drops a packet that comes before it. */
+	frame[0] = '+';
+	n = 1 + rsp_frame(frame + 1, why, sizeof(why) - 1, 1);
+	gdbstub_logf(s, "second client refused");
+	if (s->notice)
+		s->notice(s->log_ctx, "refused a second debugger connection: "
+			  "one is already attached");
+	if (s->refused_fd >= 0) {
+		close(fd);
+		return;
+	}
+	if (send(fd, frame, n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+		gdbstub_logf(s, "refuse: %s", strerror(errno));
+		close(fd);
+		return;
+	}
+	s->refused_fd = fd;
+	s->refused_packets = 0;
+	s->refused_deadline = now_ms() + REFUSED_LINGER_MS;
+}
+
+/* The refused client sent something, or hung up. */
+static void refused_input(struct gdbstub *s)
+{
+	char buf[512];
+	ssize_t n;
+	int i;
+
+	for (i = 0; i < 64; i++) {
+		n = recv(s->refused_fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+			refused_close(s);
+			return;
+		}
+		if (n < 0)
+			return;
+		/* A second request means the first one's answer was read. */
+		while (n > 0)
+			if (buf[--n] == '#' && ++s->refused_packets >= 2) {
+				refused_close(s);
+				return;
+			}
+	}
+}
+
 static void accept_client(struct gdbstub *s)
 {
 	int one = 1;
@@ -349,9 +463,7 @@ static void accept_client(struct gdbstub *s)
 	if (s->fd >= 0 && client_gone(s))
 		gdbstub_conn_close(s);
 	if (s->fd >= 0) {
-		/* One session at a time; never mix a second client in. */
-		gdbstub_logf(s, "second client refused");
-		close(fd);
+		refuse_client(s, fd);
 		return;
 	}
 	/* Replies are single writes; do not let Nagle hold them back. */
@@ -391,8 +503,9 @@ int gdbstub_serve(struct gdbstub *s)
 	s->serve_thread = pthread_self();
 	atomic_store(&s->serving_flag, 1);
 	for (;;) {
-		struct pollfd pfd[3];
-		int n = 0, i_listen = -1, i_client = -1;
+		struct pollfd pfd[4];
+		int n = 0, i_listen = -1, i_client = -1, i_refused = -1;
+		int wait_ms = -1;
 
 		gdbstub_take_stop(s);
 		if (s->done || atomic_load(&s->shutdown_req))
@@ -409,11 +522,23 @@ int gdbstub_serve(struct gdbstub *s)
 			pfd[n].fd = s->fd;
 			pfd[n++].events = POLLIN;
 		}
+		if (s->refused_fd >= 0) {
+			long long left = s->refused_deadline - now_ms();
+
+			if (left <= 0) {
+				refused_close(s);
+			} else {
+				i_refused = n;
+				pfd[n].fd = s->refused_fd;
+				pfd[n++].events = POLLIN;
+				wait_ms = left;
+			}
+		}
 		if (s->fd < 0 && s->listen_fd < 0) {
 			ret = -ENOTCONN;
 			break;
 		}
-		if (poll(pfd, n, -1) < 0) {
+		if (poll(pfd, n, wait_ms) < 0) {
 			if (errno == EINTR)
 				continue;
 			ret = -errno;
@@ -423,6 +548,8 @@ int gdbstub_serve(struct gdbstub *s)
 			drain_wake(s);
 		if (i_client >= 0 && pfd[i_client].revents)
 			read_client(s, buf);
+		if (i_refused >= 0 && pfd[i_refused].revents)
+			refused_input(s);
 		if (i_listen >= 0 && pfd[i_listen].revents)
 			accept_client(s);
 	}

@@ -89,6 +89,17 @@ void io__handle_pio(struct io_bus *bus, struct kvm_run *run)
 		io__log_port(bus, run->io.port, in);
 }
 
+void io__destroy(struct io_bus *bus)
+{
+	int i;
+
+	for (i = 0; i < bus->ndevs; i++)
+		if (bus->devs[i].release)
+			bus->devs[i].release(bus->devs[i].opaque);
+	bus->ndevs = 0;
+	pthread_mutex_destroy(&bus->log_lock);
+}
+
 void io__handle_mmio(struct io_bus *bus, struct kvm_run *run)
 {
 	uint64_t page = run->mmio.phys_addr & ~0xfffULL;

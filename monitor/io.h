@@ -24,6 +24,8 @@ struct io_dev {
 	void (*out)(void *opaque, uint16_t port, const uint8_t *data,
 		    int size);
 	void *opaque;
+	/* Optional: free opaque when the machine goes (io__destroy). */
+	void (*release)(void *opaque);
 };
 
 struct io_bus {
@@ -42,5 +44,7 @@ int io__register(struct io_bus *bus, const struct io_dev *dev);
 /* Serve a KVM_EXIT_IO / KVM_EXIT_MMIO described by run. */
 void io__handle_pio(struct io_bus *bus, struct kvm_run *run);
 void io__handle_mmio(struct io_bus *bus, struct kvm_run *run);
+/* Release every device; no vCPU may run any more. */
+void io__destroy(struct io_bus *bus);
 
 #endif

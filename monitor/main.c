@@ -23,6 +23,7 @@
 #include "monitor/loader/raw.h"
 #include "monitor/machine.h"
 #include "monitor/probe.h"
+#include "monitor/shutdown.h"
 #include "monitor/stub.h"
 #include "monitor/util.h"
 #include "monitor/vcpu.h"
@@ -119,8 +120,9 @@ static void usage(void)
 "\n"
 "Numbers may be decimal or 0x-prefixed hex.  A guest that writes V to\n"
 "port 0xf4 ends hvdbg with exit status (V << 1) | 1; GDB's kill ends it\n"
-"with status 0.  GDB sees linear addresses: in real mode $pc is\n"
-"CS.base + IP.\n");
+"with status 0; SIGINT, SIGTERM or SIGHUP with 128 + the signal number\n"
+"(an attached GDB is told); a fatal guest error without GDB with 1.\n"
+"GDB sees linear addresses: in real mode $pc is CS.base + IP.\n");
 }
 
 static void parse_load(struct options *o, const char *arg)
@@ -301,6 +303,19 @@ static void read_images(struct options *o, uint8_t **bios, size_t *bios_size)
 			exit(1);
 }
 
+/* Events of the GDB server the user hears of without --debug-rsp. */
+static void notice_rsp(void *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)ctx;
+	va_start(ap, fmt);
+	fputs("hvdbg: gdb: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
 /* The stub made before the machine, until a vCPU thread may use it. */
 static struct gdbstub *early_gdb;
 
@@ -325,6 +340,7 @@ static struct gdbstub *gdb_listen(struct machine *m, struct options *o)
 		.ops = &stub_ops,
 		.target = m,
 		.log = o->debug_rsp ? log_rsp : NULL,
+		.notice = notice_rsp,
 	};
 	char err[256];
 
@@ -338,7 +354,47 @@ static struct gdbstub *gdb_listen(struct machine *m, struct options *o)
 			die("%s", err);
 		die("%s: %s", o->gdb, err);
 	}
+	if (!gdbstub_listen_local(early_gdb))
+		pr_warn("warning: %s is not a loopback address: anyone who "
+			"can reach it controls the guest", o->gdb);
 	return early_gdb;
+}
+
+/*
+ * The way out, whatever ended the machine: every vCPU thread stopped and
+ * joined, the state a signal interrupted shown, and everything the
+ * machine holds freed, so that nothing outlives main() and a leak
+ * checker finds nothing left behind.
+ */
+static void teardown(struct machine *m, struct options *o, uint8_t *bios)
+{
+	int sig = shutdown__signal();
+	char why[64];
+	int i;
+
+	for (i = 0; i < m->nr_vcpus; i++)
+		vcpu__stop_thread(m->vcpus[i]);
+	shutdown__stop();
+	for (i = 0; i < m->nr_vcpus; i++) {
+		if (sig) {
+			snprintf(why, sizeof(why), "state when %s came",
+				 shutdown__signame(sig));
+			vcpu__dump(m->vcpus[i], why);
+		}
+		vcpu__free(m->vcpus[i]);
+		m->vcpus[i] = NULL;
+	}
+	m->nr_vcpus = 0;
+	gdbstub_free(m->gdb);
+	m->gdb = NULL;
+	free(m->probe);
+	io__destroy(&m->io);
+	machine__destroy(m);
+	for (i = 0; i < o->nr_loads; i++) {
+		free(o->loads[i].buf);
+		free((char *)o->loads[i].path);
+	}
+	free(bios);
 }
 
 int main(int argc, char **argv)
@@ -356,6 +412,7 @@ int main(int argc, char **argv)
 	parse_options(&o, argc, argv);
 	if (o.probe)
 		return probe__main(o.accel, o.probe_query);
+	shutdown__block();
 	if (!o.bios && !o.nr_loads)
 		die("no guest: give --bios FILE or --load FILE@ADDR "
 		    "(see --help)");
@@ -366,6 +423,9 @@ int main(int argc, char **argv)
 
 	machine__init(&m, o.accel, o.ram_size);
 	m.gdb = gdb;
+	r = shutdown__start(&m);
+	if (r < 0)
+		die("cannot start the signal thread: %s", strerror(-r));
 	for (i = 0; i < o.nr_loads; i++)
 		raw__place(&m, o.loads[i].addr, o.loads[i].buf,
 			   o.loads[i].size);
@@ -419,8 +479,7 @@ int main(int argc, char **argv)
 	} else {
 		status = machine__wait(&m);
 	}
-	/* vCPU threads may be inside KVM_RUN or parked; the process exit
-	 * takes them down with the VM. */
+	teardown(&m, &o, bios);
 	fflush(stdout);
-	_exit(status);
+	return status;
 }

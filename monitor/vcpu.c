@@ -28,11 +28,14 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gdbstub/gdbstub.h"
 #include "monitor/debug.h"
+#include "monitor/exitinfo.h"
 #include "monitor/machine.h"
 #include "monitor/mmu.h"
 #include "monitor/trapflag.h"
@@ -42,6 +45,12 @@
 #define VCPU_KICK_SIGNAL	SIGUSR1
 /* Debug exits at an unchanged RIP tolerated before a step gives up. */
 #define VCPU_STEP_RETRIES	8
+/* Accesses to nothing reported on stderr when no debugger stops them. */
+#define VCPU_NODEV_REPORTS	4
+/* Where the PC's device window (LAPIC, IOAPIC, PCI BARs, flash) lies:
+ * firmware probes there, so an access there is not a guest bug. */
+#define PCI_HOLE_START		(3ULL << 30)
+#define PCI_HOLE_END		(4ULL << 30)
 
 /* The bits whose change "monitor catch mode" stops on. */
 #define CR0_PE			(1ULL << 0)
@@ -161,12 +170,22 @@ static void vcpu__finish_pending(struct vcpu *v, struct run_ctx *c)
 	c->pending = false;
 }
 
+/*
+ * A stop the guest did not ask for: say why on stderr with the vCPU's
+ * state, and give GDB the same first line as console output before its
+ * stop reply, so that the user sees it where they look.
+ */
 static int vcpu__fatal(struct vcpu *v, struct run_ctx *c, const char *why,
 		       int signal)
 {
+	size_t n = strcspn(why, "\n");
+
 	vcpu__dump(v, why);
+	snprintf(v->stop_msg, sizeof(v->stop_msg), "hvdbg: vCPU %d: %.*s\n",
+		 v->index + 1, (int)n, why);
 	c->st.reason = GDBSTUB_STOP_SIGNAL;
 	c->st.signal = signal;
+	c->st.message = v->stop_msg;
 	return EXIT_STOP;
 }
 
@@ -190,8 +209,51 @@ static int handle_io(struct vcpu *v, struct run_ctx *c)
 	return vcpu__step_progress(v, c);
 }
 
+/* Is there nothing at all at gpa: no RAM, no ROM, not a device window? */
+static bool vcpu__nothing_at(struct vcpu *v, uint64_t gpa)
+{
+	if (machine__gpa_to_host(v->m, gpa, 1))
+		return false;
+	return gpa < PCI_HOLE_START || gpa >= PCI_HOLE_END;
+}
+
+/*
+ * A load or store where nothing is: past the end of RAM below the PCI
+ * hole, or above 4 GiB.  It completes as on a PC's open bus (a read
+ * gives all ones, a write is lost); then GDB gets a SIGBUS stop after
+ * the instruction, or, with nobody debugging, stderr gets the first few
+ * with the vCPU state and the guest goes on.
+ */
+static int vcpu__mmio_nothing(struct vcpu *v, struct run_ctx *c)
+{
+	struct kvm_run *run = v->bv.run;
+	char why[160];
+
+	if (!run->mmio.is_write)
+		memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
+	snprintf(why, sizeof(why),
+		 "%s of %u bytes at guest-physical 0x%llx, where there is "
+		 "no RAM, ROM or device (%s)",
+		 run->mmio.is_write ? "write" : "read", run->mmio.len,
+		 (unsigned long long)run->mmio.phys_addr,
+		 run->mmio.is_write ? "the write is lost" :
+				      "it reads as all ones");
+	c->pending = true;
+	vcpu__finish_pending(v, c);
+	if (v->m->gdb)
+		return vcpu__fatal(v, c, why, GDBSTUB_SIGBUS);
+	if (v->nodev_reported < VCPU_NODEV_REPORTS)
+		vcpu__dump(v, why);
+	if (++v->nodev_reported == VCPU_NODEV_REPORTS)
+		pr_warn("vCPU %d: further accesses to nothing are not "
+			"reported", v->index + 1);
+	return EXIT_REENTER;
+}
+
 static int handle_mmio(struct vcpu *v, struct run_ctx *c)
 {
+	if (vcpu__nothing_at(v, v->bv.run->mmio.phys_addr))
+		return vcpu__mmio_nothing(v, c);
 	io__handle_mmio(&v->m->io, v->bv.run);
 	c->pending = true;
 	return vcpu__step_progress(v, c);
@@ -308,36 +370,96 @@ static int handle_system_event(struct vcpu *v, struct run_ctx *c)
 	return vcpu__fatal(v, c, why, GDBSTUB_SIGSEGV);
 }
 
+static enum exitinfo_vendor vcpu__vendor(struct vcpu *v)
+{
+	return exitinfo__vendor(v->m->be.cpuid);
+}
+
 static int handle_fail_entry(struct vcpu *v, struct run_ctx *c)
 {
-	char why[96];
+	char why[512];
 
-	snprintf(why, sizeof(why),
-		 "VM entry failed (hardware reason 0x%llx)",
-		 (unsigned long long)
-		 v->bv.run->fail_entry.hardware_entry_failure_reason);
+	exitinfo__fail_entry(v->bv.run, vcpu__vendor(v), why, sizeof(why));
 	return vcpu__fatal(v, c, why, GDBSTUB_SIGABRT);
 }
 
+/*
+ * Before it reports an emulation failure at CPL 0, KVM queues #UD for
+ * the guest (measured with kvm_amd: a continue runs the guest's #UD
+ * handler, even after GDB moved the PC).  A debugger stop must leave
+ * the guest as it was, so take the #UD back: a continue then retries
+ * the instruction and stops the same way, and a PC set elsewhere goes
+ * on from there.  Straight KVM_GET/SET_VCPU_EVENTS on the vCPU: only
+ * this path needs them, and a backend without them keeps the #UD,
+ * which is said.  Returns true if a #UD was dropped.
+ */
+static bool vcpu__drop_queued_ud(struct vcpu *v)
+{
+	struct kvm_vcpu_events ev;
+
+	if (ioctl(v->bv.fd, KVM_GET_VCPU_EVENTS, &ev) < 0) {
+		pr_warn("vCPU %d: cannot read pending events (%s): a #UD "
+			"KVM queued may reach the guest on continue",
+			v->index + 1, strerror(errno));
+		return false;
+	}
+	if (!ev.exception.injected && !ev.exception.pending)
+		return false;
+	if (ev.exception.nr != 6)
+		return false;
+	ev.exception.injected = 0;
+	ev.exception.pending = 0;
+	ev.exception.nr = 0;
+	ev.exception.has_error_code = 0;
+	ev.exception.error_code = 0;
+	if (ioctl(v->bv.fd, KVM_SET_VCPU_EVENTS, &ev) < 0) {
+		pr_warn("vCPU %d: cannot drop the #UD KVM queued (%s): it "
+			"reaches the guest on continue", v->index + 1,
+			strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+/*
+ * The backend gave up.  KVM's words come first; when the PC itself
+ * points where there is no memory, which is what a jump into nothing
+ * looks like (KVM finds no memory slot, tries to emulate the fetch as
+ * MMIO and cannot), that is the user's real answer and leads, with
+ * SIGSEGV as for a wild jump in a process.  Anything else is the
+ * hypervisor's failure: SIGABRT.
+ */
 static int handle_internal_error(struct vcpu *v, struct run_ctx *c)
 {
-	static const char *const words[] = {
-		[KVM_INTERNAL_ERROR_EMULATION] =
-			"instruction emulation failed",
-		[KVM_INTERNAL_ERROR_SIMUL_EX] =
-			"exception while delivering an exception",
-		[KVM_INTERNAL_ERROR_DELIVERY_EV] =
-			"event delivery failed",
-		[KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON] =
-			"unexpected hardware exit reason",
-	};
-	uint32_t sub = v->bv.run->internal.suberror;
-	char why[128];
+	const struct kvm_sregs *s = vcpu__sregs(v);
+	uint64_t pc = vcpu__pc(v), gpa, left;
+	char kvm[768], why[1024];
+	int signal = GDBSTUB_SIGABRT;
 
-	snprintf(why, sizeof(why), "KVM internal error %u: %s", sub,
-		 sub < ARRAY_SIZE(words) && words[sub] ? words[sub] :
-		 "unknown");
-	return vcpu__fatal(v, c, why, GDBSTUB_SIGABRT);
+	exitinfo__internal(v->bv.run, vcpu__vendor(v), kvm, sizeof(kvm));
+	if (v->bv.run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION &&
+	    v->m->gdb)
+		vcpu__drop_queued_ud(v);
+	if (v->bv.run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION &&
+	    mmu__translate(v->m, s, pc, &gpa, &left)) {
+		snprintf(why, sizeof(why),
+			 "instruction fetch at 0x%llx, which the guest's page "
+			 "tables do not map\n  %s", (unsigned long long)pc,
+			 kvm);
+		signal = GDBSTUB_SIGSEGV;
+	} else if (v->bv.run->internal.suberror ==
+		   KVM_INTERNAL_ERROR_EMULATION &&
+		   !machine__gpa_to_host(v->m, gpa, 1)) {
+		snprintf(why, sizeof(why),
+			 "instruction fetch at 0x%llx (guest-physical "
+			 "0x%llx), where there is no RAM or ROM\n  %s",
+			 (unsigned long long)pc, (unsigned long long)gpa,
+			 kvm);
+		signal = GDBSTUB_SIGSEGV;
+	} else {
+		snprintf(why, sizeof(why), "%s", kvm);
+	}
+	return vcpu__fatal(v, c, why, signal);
 }
 
 static int handle_intr(struct vcpu *v, struct run_ctx *c)
@@ -790,6 +912,7 @@ int vcpu__start(struct vcpu *v, bool hold)
 	sigaddset(&set, VCPU_KICK_SIGNAL);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	r = -pthread_create(&v->thread, NULL, vcpu__thread, v);
+	v->started = !r;
 	return r;
 }
 
@@ -862,6 +985,8 @@ bool vcpu__is_running(struct vcpu *v)
 
 void vcpu__stop_thread(struct vcpu *v)
 {
+	if (!v->started)
+		return;
 	pthread_mutex_lock(&v->lock);
 	v->cmd = VCPU_CMD_QUIT;
 	v->bv.run->immediate_exit = 1;
@@ -869,6 +994,19 @@ void vcpu__stop_thread(struct vcpu *v)
 	pthread_cond_broadcast(&v->cond);
 	pthread_mutex_unlock(&v->lock);
 	pthread_join(v->thread, NULL);
+	v->started = false;
+}
+
+void vcpu__free(struct vcpu *v)
+{
+	if (!v)
+		return;
+	vcpu__stop_thread(v);
+	if (v->bv.vm)
+		v->m->be.ops->vcpu_destroy(&v->bv);
+	pthread_cond_destroy(&v->cond);
+	pthread_mutex_destroy(&v->lock);
+	free(v);
 }
 
 static void seg_real(struct kvm_segment *s, uint16_t sel, bool code)
@@ -950,7 +1088,9 @@ void vcpu__dump(struct vcpu *v, const char *why)
 	uint8_t *code;
 	int i;
 
-	fprintf(stderr, "hvdbg: vCPU %d: %s\n", v->index + 1, why);
+	fprintf(stderr, "hvdbg: vCPU %d: %.*s\n", v->index + 1,
+		(int)(strlen(why) - (why[0] && why[strlen(why) - 1] == '\n')),
+		why);
 	if (BE_CALL(&v->bv, get_regs, &r) < 0 ||
 	    BE_CALL(&v->bv, get_sregs, &s) < 0) {
 		fprintf(stderr, "  (registers unavailable)\n");

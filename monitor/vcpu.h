@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "gdbstub/gdbstub.h"
 #include "monitor/backend.h"
 
 struct machine;
@@ -30,6 +31,13 @@ struct vcpu {
 	int index;		/* GDB's tid is index + 1 */
 	struct backend_vcpu bv;
 	pthread_t thread;
+	/* The thread exists and has not been joined. */
+	bool started;
+	/* Words for GDB on the last stop (gdbstub_stop.message); written
+	 * by the vCPU thread before it reports the stop. */
+	char stop_msg[GDBSTUB_MESSAGE_MAX];
+	/* Accesses to nothing told on stderr so far (no debugger). */
+	int nodev_reported;
 
 	pthread_mutex_t lock;	/* guards the fields below */
 	pthread_cond_t cond;
@@ -92,8 +100,10 @@ uint64_t vcpu__trace(struct vcpu *v, uint64_t n, FILE *out, char *why,
 /* Stop a running vCPU; returns false when it was already parked. */
 bool vcpu__kick(struct vcpu *v);
 bool vcpu__is_running(struct vcpu *v);
-/* Ask the thread to leave and wait for it. */
+/* Ask the thread to leave and wait for it; nothing if it never ran. */
 void vcpu__stop_thread(struct vcpu *v);
+/* Stop the thread, destroy the backend vCPU and free v. */
+void vcpu__free(struct vcpu *v);
 
 /* Real-mode start: CS = seg (base seg * 16), IP = ip; or reset state. */
 int vcpu__set_real_entry(struct vcpu *v, uint16_t seg, uint16_t ip);

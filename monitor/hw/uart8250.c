@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -125,6 +126,16 @@ static void uart8250__out(void *opaque, uint16_t port, const uint8_t *data,
 	pthread_mutex_unlock(&u->lock);
 }
 
+static void uart8250__release(void *opaque)
+{
+	struct uart8250 *u = opaque;
+
+	if (u->fd > STDERR_FILENO)
+		close(u->fd);
+	pthread_mutex_destroy(&u->lock);
+	free(u);
+}
+
 int uart8250__init(struct machine *m, const char *spec)
 {
 	struct uart8250 *u = xzalloc(sizeof(*u));
@@ -135,6 +146,7 @@ int uart8250__init(struct machine *m, const char *spec)
 		.in = uart8250__in,
 		.out = uart8250__out,
 		.opaque = u,
+		.release = uart8250__release,
 	};
 
 	pthread_mutex_init(&u->lock, NULL);
