@@ -125,6 +125,9 @@ struct gdbstub {
 	int stop_pending;
 	struct gdbstub_stop pending;
 	char pending_extra[GDBSTUB_EXTRA_MAX];
+	/* gdbstub_report_running() was called (under lock); a stop
+	 * reported after it is newer, so it is applied first. */
+	int running_pending;
 	atomic_int shutdown_req;
 	atomic_int connected;
 };

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "gdbstub/gdbstub.h"
+#include "monitor/console.h"
 #include "monitor/hw/debug_exit.h"
 #include "monitor/hw/port80.h"
 #include "monitor/hw/uart8250.h"
@@ -52,11 +53,13 @@ struct options {
 	bool probe;
 	const char *probe_query;
 	bool debug_rsp;
+	bool no_console;
 };
 
 enum {
 	OPT_BIOS = 256, OPT_LOAD, OPT_ENTRY, OPT_GDB, OPT_SERIAL, OPT_ACCEL,
 	OPT_PROBE, OPT_DEBUG_RSP,
+	OPT_NO_CONSOLE,
 };
 
 static const struct option long_options[] = {
@@ -69,6 +72,7 @@ static const struct option long_options[] = {
 	{ "accel",	required_argument, NULL, OPT_ACCEL },
 	{ "probe",	optional_argument, NULL, OPT_PROBE },
 	{ "debug-rsp",	no_argument,	   NULL, OPT_DEBUG_RSP },
+	{ "no-console",	no_argument,	   NULL, OPT_NO_CONSOLE },
 	{ "help",	no_argument,	   NULL, 'h' },
 	{ "version",	no_argument,	   NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -105,6 +109,7 @@ static void usage(void)
 "      --gdb tcp:[HOST]:PORT|unix:PATH\n"
 "                       serve the GDB remote protocol there\n"
 "      --debug-rsp      log protocol packets on stderr\n"
+"      --no-console     no (hvdbg) prompt even when stdin is a terminal\n"
 "      --probe          print which debug features the accelerator really\n"
 "                       delivers in real, prot32 and long64 mode, and exit\n"
 "      --probe=FEATURE:MODE\n"
@@ -235,6 +240,9 @@ static void parse_options(struct options *o, int argc, char **argv)
 			break;
 		case OPT_DEBUG_RSP:
 			o->debug_rsp = true;
+			break;
+		case OPT_NO_CONSOLE:
+			o->no_console = true;
 			break;
 		case 'h':
 			usage();
@@ -397,6 +405,8 @@ int main(int argc, char **argv)
 		die("vCPU 1: cannot start its thread: %s", strerror(-r));
 	/* From here on the vCPU thread reports stops to the stub. */
 	early_gdb = NULL;
+	if (!o.no_console)
+		console__start(&m, o.hold);
 
 	if (o.gdb) {
 		if (o.hold) {
@@ -419,6 +429,7 @@ int main(int argc, char **argv)
 	} else {
 		status = machine__wait(&m);
 	}
+	console__end(&m);
 	/* vCPU threads may be inside KVM_RUN or parked; the process exit
 	 * takes them down with the VM. */
 	fflush(stdout);

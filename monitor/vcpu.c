@@ -203,7 +203,7 @@ static int handle_mmio(struct vcpu *v, struct run_ctx *c)
  */
 static int vcpu__idle(struct vcpu *v, struct run_ctx *c)
 {
-	if (!v->m->gdb)
+	if (!v->m->gdb && !v->m->on_stop)
 		pr_warn("vCPU %d: halted and nothing can wake it "
 			"(Ctrl-C ends hvdbg)", v->index + 1);
 	pthread_mutex_lock(&v->lock);
@@ -644,12 +644,17 @@ static void vcpu__report(struct vcpu *v, struct gdbstub_stop *st)
 
 	if (machine__exited(m))
 		return;
+	st->tid = v->index + 1;
+	/* Before GDB hears of it: GDB may resume at once. */
+	if (m->on_stop)
+		m->on_stop(m, v->index, st);
 	if (!m->gdb) {
-		/* Only fatal exits stop a vCPU nobody debugs. */
-		machine__exit(m, 1);
+		/* Only fatal exits stop a vCPU nobody debugs; the
+		 * console's user debugs it. */
+		if (!m->on_stop)
+			machine__exit(m, 1);
 		return;
 	}
-	st->tid = v->index + 1;
 	pthread_mutex_lock(&m->lock);
 	m->stop_reported = true;
 	pthread_mutex_unlock(&m->lock);
