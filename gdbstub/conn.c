@@ -175,7 +175,10 @@ int conn_flush(struct gdbstub *s)
 		return 0;
 	}
 	while (off < s->tx_len) {
-		ssize_t n = send(s->fd, s->tx + off, s->tx_len - off,
+		/* A serial line is no socket: plain write(). */
+		ssize_t n = s->fd == s->serial_fd ?
+			    write(s->fd, s->tx + off, s->tx_len - off) :
+			    send(s->fd, s->tx + off, s->tx_len - off,
 				 MSG_NOSIGNAL);
 
 		if (n < 0) {
@@ -377,8 +380,8 @@ void gdbstub_conn_close(struct gdbstub *s)
 		s->ops->interrupt(s->target);
 	if (s->sink)
 		atomic_store(&s->serving_flag, 0);
-	else
-		close(s->fd);
+	else if (s->fd != s->serial_fd)
+		close(s->fd);	/* the serial line stays for the next one */
 	s->fd = -1;
 	s->sink = NULL;
 	s->stop_owed = 0;

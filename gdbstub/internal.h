@@ -50,6 +50,13 @@ struct gdbstub {
 	/* Socket file we created, removed again by gdbstub_free(). */
 	char *unix_path;
 	/*
+	 * "serial:DEVICE": the open, raw terminal line, -1 otherwise.  It
+	 * outlives sessions: a session is the client's packets on it from
+	 * the first '$' (or Ctrl-C) until D, k or the target's end, and
+	 * the next client on the same line starts a new one.
+	 */
+	int serial_fd;
+	/*
 	 * Self-pipe: gdbstub_report_stop() and gdbstub_shutdown() write a
 	 * byte so that a serving thread blocked in poll() looks at the
 	 * shared state.  Not written when the caller is that thread.

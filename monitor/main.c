@@ -106,8 +106,9 @@ static void usage(void)
 "  -s                   shorthand for --gdb " DEFAULT_GDB "\n"
 "  -S                   hold the vCPU before its first instruction until\n"
 "                       GDB resumes it (implies -s without --gdb)\n"
-"      --gdb tcp:[HOST]:PORT|unix:PATH\n"
-"                       serve the GDB remote protocol there\n"
+"      --gdb tcp:[HOST]:PORT|unix:PATH|serial:DEVICE[,BAUD]\n"
+"                       serve the GDB remote protocol there; a serial\n"
+"                       line is set raw, 8N1, at BAUD if given\n"
 "      --debug-rsp      log protocol packets on stderr\n"
 "      --no-console     no (hvdbg) prompt even when stdin is a terminal\n"
 "      --probe          print which debug features the accelerator really\n"
@@ -219,9 +220,11 @@ static void parse_options(struct options *o, int argc, char **argv)
 			break;
 		case OPT_GDB:
 			if (strncmp(optarg, "tcp:", 4) &&
-			    strncmp(optarg, "unix:", 5))
-				die("--gdb %s: expected tcp:[HOST]:PORT or "
-				    "unix:PATH", optarg);
+			    strncmp(optarg, "unix:", 5) &&
+			    strncmp(optarg, "serial:", 7))
+				die("--gdb %s: expected tcp:[HOST]:PORT, "
+				    "unix:PATH or serial:DEVICE[,BAUD]",
+				    optarg);
 			o->gdb = optarg;
 			break;
 		case OPT_SERIAL:
