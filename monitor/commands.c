@@ -996,11 +996,74 @@ static bool plain_step(const struct gdbstub_stop *st)
 	       st->signal == GDBSTUB_SIGTRAP && !st->extra;
 }
 
+/* The stop hook while a command steps with no console to install one. */
+static void cmd_on_stop(struct machine *m, int index,
+			const struct gdbstub_stop *st)
+{
+	char line[8];
+	bool taken;
+
+	commands__note_stop(m, index, st, line, sizeof(line), &taken);
+}
+
+/*
+ * One instruction, waiting for its stop.  tell_gdb: a GDB client may
+ * connect and must see the target running (not from a monitor command,
+ * where the GDB thread itself waits here).  Returns whether it was a
+ * plain step; false also when the machine ended.
+ */
+static bool step_once(struct machine *m, bool tell_gdb)
+{
+	struct timespec ts;
+	unsigned long seq;
+	bool plain;
+
+	pthread_mutex_lock(&stops.lock);
+	seq = stops.seq;
+	stops.waiting = true;
+	stops.stepping = true;
+	pthread_mutex_unlock(&stops.lock);
+	if (tell_gdb && m->gdb)
+		gdbstub_report_running(m->gdb);
+	stub__resume_all(m, 's');
+	pthread_mutex_lock(&stops.lock);
+	while (stops.seq == seq && !machine__exited(m)) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += CMD_WAIT_MS * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&stops.cond, &stops.lock, &ts);
+	}
+	plain = stops.seq != seq && plain_step(&stops.st);
+	pthread_mutex_unlock(&stops.lock);
+	return plain && !machine__exited(m);
+}
+
+/* Stepping commands wait for each stop; say so to vcpu.c's report. */
+static bool steps_begin(struct machine *m)
+{
+	commands_interrupted = 0;
+	if (m->on_stop)
+		return false;
+	m->on_stop = cmd_on_stop;
+	return true;
+}
+
+static void steps_end(struct machine *m, bool own_hook)
+{
+	pthread_mutex_lock(&stops.lock);
+	stops.waiting = false;
+	pthread_mutex_unlock(&stops.lock);
+	if (own_hook)
+		m->on_stop = NULL;
+}
+
 static int cmd_step(struct machine *m, const char *args, struct cmd_out *o)
 {
-	unsigned long n = 1, i, seq;
-	struct timespec ts;
-	bool plain = true;
+	unsigned long n = 1, i;
+	bool own;
 	char *end;
 
 	if (*args) {
@@ -1016,32 +1079,79 @@ static int cmd_step(struct machine *m, const char *args, struct cmd_out *o)
 	}
 	if (!may_resume(m, "step", o))
 		return -EBUSY;
-	commands_interrupted = 0;
-	for (i = 0; i < n && plain; i++) {
-		pthread_mutex_lock(&stops.lock);
-		seq = stops.seq;
-		stops.waiting = true;
-		pthread_mutex_unlock(&stops.lock);
-		resume(m, 's');
-		pthread_mutex_lock(&stops.lock);
-		while (stops.seq == seq && !machine__exited(m)) {
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_nsec += CMD_WAIT_MS * 1000000L;
-			if (ts.tv_nsec >= 1000000000L) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000L;
-			}
-			pthread_cond_timedwait(&stops.cond, &stops.lock, &ts);
-		}
-		plain = stops.seq != seq && plain_step(&stops.st);
-		pthread_mutex_unlock(&stops.lock);
-		if (machine__exited(m) || commands_interrupted)
+	own = steps_begin(m);
+	for (i = 0; i < n; i++)
+		if (!step_once(m, true) || commands_interrupted)
 			break;
-	}
+	steps_end(m, own);
 	pthread_mutex_lock(&stops.lock);
-	stops.waiting = false;
 	if (!machine__exited(m))
 		out_printf(o, "%s\n", stops.line);
+	pthread_mutex_unlock(&stops.lock);
+	return 0;
+}
+
+/*
+ * "trace N FILE": N single steps done here, one line "CS:RIP" per
+ * instruction executed (its selector and RIP before the step) written
+ * to FILE, with none of GDB's round trips.  From GDB too: GDB waits for
+ * the command's reply meanwhile, and afterwards holds stale registers
+ * until "flushregs".
+ */
+static int cmd_trace(struct machine *m, const char *args, struct cmd_out *o)
+{
+	struct vcpu *v;
+	struct kvm_regs r;
+	struct kvm_sregs s;
+	unsigned long n, i;
+	bool own, plain = true;
+	char *end;
+	FILE *f;
+
+	errno = 0;
+	n = strtoul(args, &end, 0);
+	if (errno || end == args || !n || *args == '-' ||
+	    (*end != ' ' && *end != '\t')) {
+		out_printf(o, "usage: trace N FILE (step N instructions, "
+			   "logging CS:RIP of each to FILE)\n");
+		return -EINVAL;
+	}
+	while (*end == ' ' || *end == '\t')
+		end++;
+	if (!*end) {
+		out_printf(o, "usage: trace N FILE (step N instructions, "
+			   "logging CS:RIP of each to FILE)\n");
+		return -EINVAL;
+	}
+	if (!o->from_gdb && !may_resume(m, "trace", o))
+		return -EBUSY;
+	v = cmd_vcpu(m, o);
+	if (!v)
+		return -EBUSY;
+	f = fopen(end, "w");
+	if (!f) {
+		out_printf(o, "trace: %s: %s\n", end, strerror(errno));
+		return -errno;
+	}
+	own = steps_begin(m);
+	for (i = 0; i < n && plain && !commands_interrupted; i++) {
+		if (BE_CALL(&v->bv, get_regs, &r) < 0 ||
+		    BE_CALL(&v->bv, get_sregs, &s) < 0)
+			break;
+		fprintf(f, "%04x:%llx\n", s.cs.selector,
+			(unsigned long long)r.rip);
+		plain = step_once(m, !o->from_gdb);
+	}
+	steps_end(m, own);
+	if (fclose(f) != 0) {
+		out_printf(o, "trace: %s: %s\n", end, strerror(errno));
+		return -EIO;
+	}
+	pthread_mutex_lock(&stops.lock);
+	out_printf(o, "traced %lu instructions to %s; %s%s\n", i, end,
+		   machine__exited(m) ? "the guest ended" : stops.line,
+		   o->from_gdb ? " (GDB: \"flushregs\" to see the new "
+				 "state)" : "");
 	pthread_mutex_unlock(&stops.lock);
 	return 0;
 }
@@ -1231,6 +1341,9 @@ const struct command commands[] = {
 	  "resume the guest; a stop is shown as \"stopped: ...\"" },
 	{ "c", cmd_continue, NULL, "the same as \"continue\"" },
 	{ "stop", cmd_stop, NULL, "stop a running guest (as Ctrl-C does)" },
+	{ "trace", cmd_trace, NULL,
+	  "N FILE: step N instructions here, writing CS:RIP of each to "
+	  "FILE (also from GDB, which then needs \"flushregs\")" },
 	{ "probe", cmd_probe, NULL,
 	  "run the capability probe and print its table" },
 	{ "phys", cmd_phys, complete_on_off,

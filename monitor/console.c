@@ -350,7 +350,6 @@ bool console__start(struct machine *m, bool held)
 
 void console__end(struct machine *m)
 {
-	(void)m;
 	if (!con.started)
 		return;
 	pthread_mutex_lock(&con.lock);
@@ -361,7 +360,10 @@ void console__end(struct machine *m)
 	con.started = false;
 	/* Puts the terminal back as it was. */
 	rl_callback_handler_remove();
-	fputc('\n', stdout);
+	pthread_mutex_lock(&m->lock);
+	printf("\nhvdbg console: the machine ended (exit status %d)\n",
+	       m->exit_status);
+	pthread_mutex_unlock(&m->lock);
 	if (con.history && write_history(con.history) == 0)
 		history_truncate_file(con.history, CONSOLE_HISTORY_MAX);
 }
