@@ -175,7 +175,10 @@ int conn_flush(struct gdbstub *s)
 		return 0;
 	}
 	while (off < s->tx_len) {
-		ssize_t n = send(s->fd, s->tx + off, s->tx_len - off,
+		/* A serial line is no socket: plain write(). */
+		ssize_t n = s->fd == s->serial_fd ?
+			    write(s->fd, s->tx + off, s->tx_len - off) :
+			    send(s->fd, s->tx + off, s->tx_len - off,
 				 MSG_NOSIGNAL);
 
 		if (n < 0) {
@@ -377,8 +380,8 @@ void gdbstub_conn_close(struct gdbstub *s)
 		s->ops->interrupt(s->target);
 	if (s->sink)
 		atomic_store(&s->serving_flag, 0);
-	else
-		close(s->fd);
+	else if (s->fd != s->serial_fd)
+		close(s->fd);	/* the serial line stays for the next one */
 	s->fd = -1;
 	s->sink = NULL;
 	s->stop_owed = 0;
@@ -404,10 +407,55 @@ static void send_console(struct gdbstub *s, const char *text)
 	}
 }
 
+void gdbstub_report_running(struct gdbstub *s)
+{
+	pthread_mutex_lock(&s->lock);
+	s->running_pending = 1;
+	/* Whatever stop was not taken yet is older than this resume. */
+	if (s->pending.reason != GDBSTUB_STOP_EXITED &&
+	    s->pending.reason != GDBSTUB_STOP_TERMINATED)
+		s->stop_pending = 0;
+	pthread_mutex_unlock(&s->lock);
+	if (atomic_load(&s->serving_flag) &&
+	    !pthread_equal(pthread_self(), s->serve_thread)) {
+		char c = 0;
+
+		if (write(s->wake_fd[1], &c, 1) < 0 && errno != EAGAIN)
+			gdbstub_logf(s, "wake: %s", strerror(errno));
+	}
+}
+
+/*
+ * Apply gdbstub_report_running().  A client that is here already must
+ * not be served while the target runs: it is stopped, and the client's
+ * input waits until it has.  Returns 1 when the target must be
+ * interrupted (by the caller, without the lock: interrupt() may report
+ * a stop at once).
+ */
+static int take_running(struct gdbstub *s)
+{
+	int intr;
+
+	pthread_mutex_lock(&s->lock);
+	intr = s->running_pending;
+	s->running_pending = 0;
+	pthread_mutex_unlock(&s->lock);
+	if (!intr)
+		return 0;
+	s->running = 1;
+	s->threads_xml_len = 0;
+	if (!conn_live(s) || s->hold_input || s->stop_owed)
+		return 0;
+	s->hold_input = 1;
+	return 1;
+}
+
 void gdbstub_take_stop(struct gdbstub *s)
 {
 	struct gdbstub_stop st;
 
+	if (take_running(s) && s->ops->interrupt)
+		s->ops->interrupt(s->target);
 	pthread_mutex_lock(&s->lock);
 	if (!s->stop_pending) {
 		pthread_mutex_unlock(&s->lock);

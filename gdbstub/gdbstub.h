@@ -219,6 +219,15 @@ int gdbstub_serve(struct gdbstub *s);
 /* Thread-safe: record a stop; the serving thread sends the reply. */
 void gdbstub_report_stop(struct gdbstub *s, const struct gdbstub_stop *st);
 
+/*
+ * Thread-safe: the target was resumed by someone other than the client
+ * (the monitor's own console).  Call it before resuming.  The stub then
+ * counts the target as running: a stop reported later is kept for '?'
+ * and a client that is connected or connects is served only after the
+ * target has been interrupted and has stopped.
+ */
+void gdbstub_report_running(struct gdbstub *s);
+
 /* Thread-safe: make gdbstub_serve() return soon. */
 void gdbstub_shutdown(struct gdbstub *s);
 

@@ -63,6 +63,13 @@ struct gdbstub {
 	/* Socket file we created, removed again by gdbstub_free(). */
 	char *unix_path;
 	/*
+	 * "serial:DEVICE": the open, raw terminal line, -1 otherwise.  It
+	 * outlives sessions: a session is the client's packets on it from
+	 * the first '$' (or Ctrl-C) until D, k or the target's end, and
+	 * the next client on the same line starts a new one.
+	 */
+	int serial_fd;
+	/*
 	 * Self-pipe: gdbstub_report_stop() and gdbstub_shutdown() write a
 	 * byte so that a serving thread blocked in poll() looks at the
 	 * shared state.  Not written when the caller is that thread.
@@ -141,6 +148,9 @@ struct gdbstub {
 	struct gdbstub_stop pending;
 	char pending_extra[GDBSTUB_EXTRA_MAX];
 	char pending_message[GDBSTUB_MESSAGE_MAX];
+	/* gdbstub_report_running() was called (under lock); a stop
+	 * reported after it is newer, so it is applied first. */
+	int running_pending;
 	atomic_int shutdown_req;
 	atomic_int connected;
 };

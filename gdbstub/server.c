@@ -1,6 +1,7 @@
 /*
  * The stub's life cycle and its serving loop: creating and freeing the
- * stub, the listening socket (TCP or a Unix socket), and gdbstub_serve(),
+ * stub, the listening socket (TCP or a Unix socket) or serial line, and
+ * gdbstub_serve(),
  * which accepts one client at a time and multiplexes that client, the
  * listening socket and the wake-up pipe in one poll().  Target stops come
  * in from other threads through gdbstub_report_stop(); the loop is the
@@ -21,6 +22,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "gdbstub/internal.h"
@@ -50,6 +52,7 @@ struct gdbstub *gdbstub_new(const struct gdbstub_config *cfg)
 	s->listen_fd = -1;
 	s->fd = -1;
 	s->refused_fd = -1;
+	s->serial_fd = -1;
 	s->wake_fd[0] = s->wake_fd[1] = -1;
 	/* Until the target reports its first stop it counts as running. */
 	s->running = 1;
@@ -75,8 +78,10 @@ void gdbstub_free(struct gdbstub *s)
 {
 	if (!s)
 		return;
-	if (s->fd >= 0)
+	if (s->fd >= 0 && s->fd != s->serial_fd)
 		close(s->fd);
+	if (s->serial_fd >= 0)
+		close(s->serial_fd);
 	if (s->listen_fd >= 0)
 		close(s->listen_fd);
 	if (s->refused_fd >= 0)
@@ -258,6 +263,91 @@ static int listen_unix(struct gdbstub *s, const char *spec, const char *path,
 	return 0;
 }
 
+/* The speeds termios names; "serial:DEV,BAUD" must give one of them. */
+static const struct {
+	unsigned long bps;
+	speed_t code;
+} serial_speeds[] = {
+	{ 9600, B9600 }, { 19200, B19200 }, { 38400, B38400 },
+	{ 57600, B57600 }, { 115200, B115200 }, { 230400, B230400 },
+	{ 460800, B460800 }, { 921600, B921600 },
+};
+
+/*
+ * "serial:DEVICE[,BAUD]": the line is opened now and set raw, 8N1,
+ * without modem control (CLOCAL) so that a missing carrier neither
+ * blocks the open nor hangs the session up; the speed is left as it is
+ * unless BAUD is given.
+ */
+static int listen_serial(struct gdbstub *s, const char *spec,
+			 const char *arg, char *errbuf, size_t errlen)
+{
+	const char *comma = strchr(arg, ',');
+	char path[256];
+	struct termios t;
+	unsigned long bps = 0;
+	speed_t code = 0;
+	size_t plen = comma ? (size_t)(comma - arg) : strlen(arg);
+	size_t i;
+	char *end;
+	int fd, err;
+
+	if (!plen || plen >= sizeof(path)) {
+		snprintf(errbuf, errlen, "%s: expected serial:DEVICE[,BAUD]",
+			 spec);
+		return -1;
+	}
+	memcpy(path, arg, plen);
+	path[plen] = 0;
+	if (comma) {
+		bps = strtoul(comma + 1, &end, 10);
+		for (i = 0; i < sizeof(serial_speeds) /
+				sizeof(serial_speeds[0]); i++)
+			if (serial_speeds[i].bps == bps)
+				code = serial_speeds[i].code;
+		if (!comma[1] || *end || !code) {
+			snprintf(errbuf, errlen, "%s: unsupported baud rate "
+				 "\"%s\" (9600, 19200, 38400, 57600, 115200, "
+				 "230400, 460800 or 921600)", spec, comma + 1);
+			return -1;
+		}
+	}
+	fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return listen_error(errbuf, errlen, spec, "cannot open", errno);
+	if (tcgetattr(fd, &t) < 0) {
+		err = errno;
+		close(fd);
+		if (err == ENOTTY) {
+			snprintf(errbuf, errlen, "%s: not a serial line "
+				 "(a terminal device)", spec);
+			return -1;
+		}
+		return listen_error(errbuf, errlen, spec, "tcgetattr", err);
+	}
+	cfmakeraw(&t);
+	t.c_cflag &= ~(CSIZE | PARENB | CSTOPB | CRTSCTS);
+	t.c_cflag |= CS8 | CLOCAL | CREAD;
+	t.c_cc[VMIN] = 1;
+	t.c_cc[VTIME] = 0;
+	if (code && (cfsetispeed(&t, code) < 0 || cfsetospeed(&t, code) < 0)) {
+		err = errno;
+		close(fd);
+		return listen_error(errbuf, errlen, spec, "baud rate", err);
+	}
+	if (tcsetattr(fd, TCSANOW, &t) < 0) {
+		err = errno;
+		close(fd);
+		return listen_error(errbuf, errlen, spec, "tcsetattr", err);
+	}
+	/* Whatever was on the line before us is nobody's packet. */
+	tcflush(fd, TCIOFLUSH);
+	/* Replies are written whole: blocking writes. */
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	s->serial_fd = fd;
+	return 0;
+}
+
 int gdbstub_listen(struct gdbstub *s, const char *spec, char *errbuf,
 		   size_t errlen)
 {
@@ -267,7 +357,7 @@ int gdbstub_listen(struct gdbstub *s, const char *spec, char *errbuf,
 		errbuf = dummy;
 		errlen = sizeof(dummy);
 	}
-	if (s->listen_fd >= 0) {
+	if (s->listen_fd >= 0 || s->serial_fd >= 0) {
 		snprintf(errbuf, errlen, "%s: already listening", spec);
 		return -1;
 	}
@@ -275,8 +365,11 @@ int gdbstub_listen(struct gdbstub *s, const char *spec, char *errbuf,
 		return listen_tcp(s, spec, spec + 4, errbuf, errlen);
 	if (!strncmp(spec, "unix:", 5))
 		return listen_unix(s, spec, spec + 5, errbuf, errlen);
+	if (!strncmp(spec, "serial:", 7))
+		return listen_serial(s, spec, spec + 7, errbuf, errlen);
 	snprintf(errbuf, errlen,
-		 "%s: expected tcp:[HOST]:PORT or unix:PATH", spec);
+		 "%s: expected tcp:[HOST]:PORT, unix:PATH or "
+		 "serial:DEVICE[,BAUD]", spec);
 	return -1;
 }
 
@@ -493,6 +586,50 @@ static void read_client(struct gdbstub *s, char *buf)
 		gdbstub_conn_close(s);
 }
 
+/* How long a new serial session waits for a running target to stop. */
+#define SERIAL_STOP_WAIT_MS	5000
+
+/*
+ * Bytes on the serial line with no session open.  A session starts at
+ * the first '$' or Ctrl-C; anything before it (a stray '+' acking the
+ * last session's final reply, line noise) is dropped, so that it does
+ * not stop a target a detached GDB left running.  Like a TCP client
+ * arriving, a new session first stops a running target: here by waiting
+ * for the stop, since the bytes are read already.
+ */
+static void read_serial(struct gdbstub *s, char *buf)
+{
+	ssize_t n = read(s->serial_fd, buf, GDBSTUB_READ_CHUNK);
+	struct pollfd pfd = { .fd = s->wake_fd[0], .events = POLLIN };
+	size_t start;
+	int waited;
+
+	if (n <= 0)
+		return;
+	for (start = 0; start < (size_t)n; start++)
+		if (buf[start] == '$' || buf[start] == 0x03)
+			break;
+	if (start == (size_t)n)
+		return;
+	gdbstub_conn_open(s, s->serial_fd);
+	gdbstub_logf(s, "client on the serial line");
+	if (s->running && s->ops->interrupt) {
+		s->hold_input = 1;
+		s->ops->interrupt(s->target);
+		for (waited = 0; s->hold_input && s->running &&
+		     waited < SERIAL_STOP_WAIT_MS; waited += 100) {
+			gdbstub_take_stop(s);
+			if (!s->running)
+				break;
+			if (poll(&pfd, 1, 100) > 0)
+				drain_wake(s);
+		}
+		s->hold_input = 0;
+	}
+	if (gdbstub_conn_input(s, buf + start, n - start) < 0)
+		gdbstub_conn_close(s);
+}
+
 int gdbstub_serve(struct gdbstub *s)
 {
 	char *buf = malloc(GDBSTUB_READ_CHUNK);
@@ -503,9 +640,9 @@ int gdbstub_serve(struct gdbstub *s)
 	s->serve_thread = pthread_self();
 	atomic_store(&s->serving_flag, 1);
 	for (;;) {
-		struct pollfd pfd[4];
+		struct pollfd pfd[5];
 		int n = 0, i_listen = -1, i_client = -1, i_refused = -1;
-		int wait_ms = -1;
+		int i_serial = -1, wait_ms = -1;
 
 		gdbstub_take_stop(s);
 		if (s->done || atomic_load(&s->shutdown_req))
@@ -534,7 +671,12 @@ int gdbstub_serve(struct gdbstub *s)
 				wait_ms = left;
 			}
 		}
-		if (s->fd < 0 && s->listen_fd < 0) {
+		if (s->serial_fd >= 0 && s->fd < 0) {
+			i_serial = n;
+			pfd[n].fd = s->serial_fd;
+			pfd[n++].events = POLLIN;
+		}
+		if (s->fd < 0 && s->listen_fd < 0 && s->serial_fd < 0) {
 			ret = -ENOTCONN;
 			break;
 		}
@@ -552,10 +694,13 @@ int gdbstub_serve(struct gdbstub *s)
 			refused_input(s);
 		if (i_listen >= 0 && pfd[i_listen].revents)
 			accept_client(s);
+		if (i_serial >= 0 && pfd[i_serial].revents)
+			read_serial(s, buf);
 	}
 	if (s->fd >= 0) {
 		conn_flush(s);
-		close(s->fd);
+		if (s->fd != s->serial_fd)
+			close(s->fd);
 		s->fd = -1;
 		atomic_store(&s->connected, 0);
 	}

@@ -150,9 +150,10 @@ static int dr_free_count(struct debug_state *d)
 }
 
 /* hw: one of DR0-DR3; otherwise a virtual slot seen only by stepping. */
-static int dr_alloc(struct debug_state *d, enum gdbstub_bp_type type,
-		    uint64_t addr, unsigned int len, uint64_t req_addr,
-		    uint64_t req_len, bool hw)
+static int dr_alloc(struct debug_state *d, unsigned int owner,
+		    enum gdbstub_bp_type type, uint64_t addr,
+		    unsigned int len, uint64_t req_addr, uint64_t req_len,
+		    bool hw)
 {
 	int i;
 
@@ -163,6 +164,7 @@ static int dr_alloc(struct debug_state *d, enum gdbstub_bp_type type,
 		if (s->used)
 			continue;
 		s->used = true;
+		s->owners = owner;
 		s->type = type;
 		s->addr = addr;
 		s->len = len;
@@ -199,14 +201,29 @@ static int watch_pieces(uint64_t addr, uint64_t len, uint64_t *pa,
 	return n;
 }
 
-static int insert_watch(struct debug_state *d, enum gdbstub_bp_type type,
-			uint64_t addr, uint64_t len)
+static int insert_watch(struct debug_state *d, unsigned int owner,
+			enum gdbstub_bp_type type, uint64_t addr,
+			uint64_t len)
 {
 	enum debug_cap cap = type == GDBSTUB_WP_WRITE ? DEBUG_CAP_WRITE :
 							DEBUG_CAP_ACCESS;
 	uint64_t pa[DEBUG_NUM_DR];
 	unsigned int pl[DEBUG_NUM_DR];
+	bool shared = false;
 	int i, n;
+
+	/* The same watch asked for by the other owner: share its slots. */
+	for (i = 0; i < DEBUG_NUM_SLOTS; i++) {
+		struct dr_slot *s = &d->dr[i];
+
+		if (s->used && s->type == type && s->req_addr == addr &&
+		    s->req_len == len) {
+			s->owners |= owner;
+			shared = true;
+		}
+	}
+	if (shared)
+		return 0;
 
 	/* Comparing values after each step sees writes, never reads. */
 	if (!deliverable(d, cap, cap == DEBUG_CAP_WRITE))
@@ -214,7 +231,7 @@ static int insert_watch(struct debug_state *d, enum gdbstub_bp_type type,
 	if (!cap_somewhere(d, cap)) {
 		if (!len || len > DEBUG_WATCH_MAX)
 			return -EINVAL;
-		n = dr_alloc(d, type, addr, len, addr, len, false);
+		n = dr_alloc(d, owner, type, addr, len, addr, len, false);
 		return n < 0 ? n : 0;
 	}
 	if (!len || len > 8 * DEBUG_NUM_DR)
@@ -223,7 +240,7 @@ static int insert_watch(struct debug_state *d, enum gdbstub_bp_type type,
 	if (n > dr_free_count(d))
 		return -ENOSPC;
 	for (i = 0; i < n; i++)
-		dr_alloc(d, type, pa[i], pl[i], addr, len, true);
+		dr_alloc(d, owner, type, pa[i], pl[i], addr, len, true);
 	return 0;
 }
 
@@ -275,7 +292,7 @@ void debug__sync(struct machine *m)
 }
 
 static int insert_sw(struct machine *m, struct backend_vcpu *bv,
-		     uint64_t addr)
+		     unsigned int owner, uint64_t addr)
 {
 	struct debug_state *d = &m->dbg;
 	struct kvm_sregs sregs;
@@ -284,8 +301,12 @@ static int insert_sw(struct machine *m, struct backend_vcpu *bv,
 	uint8_t *host;
 	int i, r;
 
-	if (sw_find(d, addr))
-		return 0;	/* GDB re-inserts on every resume */
+	b = sw_find(d, addr);
+	if (b) {
+		/* GDB re-inserts on every resume; or the other owner's */
+		b->owners |= owner;
+		return 0;
+	}
 	for (i = 0; i < DEBUG_MAX_SW && !b; i++)
 		if (!d->sw[i].used)
 			b = &d->sw[i];
@@ -295,11 +316,12 @@ static int insert_sw(struct machine *m, struct backend_vcpu *bv,
 	if (d->sw_policy != SW_BP_INT3) {
 		if (!deliverable(d, DEBUG_CAP_EXEC, true))
 			return -ENODEV;
-		r = dr_alloc(d, GDBSTUB_BP_SW, addr, 1, addr, 1,
+		r = dr_alloc(d, owner, GDBSTUB_BP_SW, addr, 1, addr, 1,
 			     cap_somewhere(d, DEBUG_CAP_EXEC));
 		if (r < 0)
 			return r;
-		*b = (struct sw_bp){ .used = true, .linear = addr, .dr = r };
+		*b = (struct sw_bp){ .used = true, .owners = owner,
+				     .linear = addr, .dr = r };
 		return 0;
 	}
 
@@ -313,8 +335,8 @@ static int insert_sw(struct machine *m, struct backend_vcpu *bv,
 	if (!host)
 		return -EFAULT;
 	*b = (struct sw_bp){
-		.used = true, .linear = addr, .gpa = gpa, .orig = *host,
-		.dr = -1,
+		.used = true, .owners = owner, .linear = addr, .gpa = gpa,
+		.orig = *host, .dr = -1,
 	};
 	*host = INT3_OPCODE;
 	return 0;
@@ -332,6 +354,13 @@ static int hw_bp_count(const struct debug_state *d)
 int debug__insert(struct machine *m, struct backend_vcpu *bv,
 		  enum gdbstub_bp_type type, uint64_t addr, uint64_t kind)
 {
+	return debug__insert_owned(m, bv, DEBUG_OWNER_GDB, type, addr, kind);
+}
+
+int debug__insert_owned(struct machine *m, struct backend_vcpu *bv,
+			unsigned int owner, enum gdbstub_bp_type type,
+			uint64_t addr, uint64_t kind)
+{
 	struct debug_state *d = &m->dbg;
 	int i, r;
 
@@ -339,14 +368,16 @@ int debug__insert(struct machine *m, struct backend_vcpu *bv,
 	sw_sync(m);
 	switch (type) {
 	case GDBSTUB_BP_SW:
-		r = insert_sw(m, bv, addr);
+		r = insert_sw(m, bv, owner, addr);
 		break;
 	case GDBSTUB_BP_HW:
 		r = 0;
 		for (i = 0; i < DEBUG_NUM_SLOTS; i++)
 			if (d->dr[i].used && d->dr[i].type == type &&
-			    d->dr[i].addr == addr)
+			    d->dr[i].addr == addr) {
+				d->dr[i].owners |= owner;
 				goto out;
+			}
 		if (!deliverable(d, DEBUG_CAP_EXEC, true)) {
 			r = -ENODEV;
 			break;
@@ -359,12 +390,12 @@ int debug__insert(struct machine *m, struct backend_vcpu *bv,
 			r = -ENOSPC;
 			break;
 		}
-		r = dr_alloc(d, type, addr, 1, addr, 1,
+		r = dr_alloc(d, owner, type, addr, 1, addr, 1,
 			     cap_somewhere(d, DEBUG_CAP_EXEC));
 		break;
 	case GDBSTUB_WP_WRITE:
 	case GDBSTUB_WP_ACCESS:
-		r = insert_watch(d, type, addr, kind);
+		r = insert_watch(d, owner, type, addr, kind);
 		break;
 	case GDBSTUB_WP_READ:
 		/* DR7 has no read-only condition: an access slot whose
@@ -372,7 +403,7 @@ int debug__insert(struct machine *m, struct backend_vcpu *bv,
 		 * access slots do not fire, say no with an error GDB
 		 * shows, not the empty reply that would let it fall back
 		 * to something equally undeliverable. */
-		r = insert_watch(d, type, addr, kind);
+		r = insert_watch(d, owner, type, addr, kind);
 		break;
 	default:
 		r = -EOPNOTSUPP;
@@ -383,9 +414,14 @@ out:
 	return r < 0 ? r : 0;
 }
 
-static void remove_sw(struct machine *m, struct sw_bp *b)
+static void remove_sw(struct machine *m, struct sw_bp *b,
+		      unsigned int owner)
 {
 	uint8_t *host;
+
+	b->owners &= ~owner;
+	if (b->owners)
+		return;		/* the other owner still wants it */
 
 	if (b->dr >= 0) {
 		m->dbg.dr[b->dr].used = false;
@@ -400,6 +436,13 @@ static void remove_sw(struct machine *m, struct sw_bp *b)
 int debug__remove(struct machine *m, enum gdbstub_bp_type type,
 		  uint64_t addr, uint64_t kind)
 {
+	return debug__remove_owned(m, DEBUG_OWNER_GDB, type, addr, kind);
+}
+
+int debug__remove_owned(struct machine *m, unsigned int owner,
+			enum gdbstub_bp_type type, uint64_t addr,
+			uint64_t kind)
+{
 	struct debug_state *d = &m->dbg;
 	struct sw_bp *b;
 	int i, r = -ENOENT;
@@ -409,8 +452,8 @@ int debug__remove(struct machine *m, enum gdbstub_bp_type type,
 	switch (type) {
 	case GDBSTUB_BP_SW:
 		b = sw_find(d, addr);
-		if (b) {
-			remove_sw(m, b);
+		if (b && (b->owners & owner)) {
+			remove_sw(m, b, owner);
 			r = 0;
 		}
 		break;
@@ -421,10 +464,11 @@ int debug__remove(struct machine *m, enum gdbstub_bp_type type,
 		for (i = 0; i < DEBUG_NUM_SLOTS; i++) {
 			struct dr_slot *s = &d->dr[i];
 
-			if (s->used && s->type == type &&
-			    s->req_addr == addr &&
+			if (s->used && (s->owners & owner) &&
+			    s->type == type && s->req_addr == addr &&
 			    (type == GDBSTUB_BP_HW || s->req_len == kind)) {
-				s->used = false;
+				s->owners &= ~owner;
+				s->used = s->owners != 0;
 				r = 0;
 			}
 		}
@@ -439,16 +483,28 @@ int debug__remove(struct machine *m, enum gdbstub_bp_type type,
 
 void debug__remove_all(struct machine *m)
 {
+	debug__remove_all_owned(m, DEBUG_OWNER_GDB);
+}
+
+void debug__remove_all_owned(struct machine *m, unsigned int owner)
+{
 	struct debug_state *d = &m->dbg;
 	int i;
 
 	pthread_mutex_lock(&d->lock);
 	sw_sync(m);
+	/* A Z0 kept on a slot is freed with its sw_bp entry. */
 	for (i = 0; i < DEBUG_MAX_SW; i++)
 		if (d->sw[i].used)
-			remove_sw(m, &d->sw[i]);
-	for (i = 0; i < DEBUG_NUM_SLOTS; i++)
-		d->dr[i].used = false;
+			remove_sw(m, &d->sw[i], owner);
+	for (i = 0; i < DEBUG_NUM_SLOTS; i++) {
+		struct dr_slot *s = &d->dr[i];
+
+		if (!s->used || s->type == GDBSTUB_BP_SW)
+			continue;
+		s->owners &= ~owner;
+		s->used = s->owners != 0;
+	}
 	pthread_mutex_unlock(&d->lock);
 }
 

@@ -36,8 +36,18 @@ struct machine;
 struct backend_vcpu;
 struct probe_table;
 
+/*
+ * Who asked for a breakpoint: GDB's Z packets and hvdbg's own commands
+ * (the console, "monitor break") keep separate sets.  An entry both asked
+ * for is shared and stays until both have removed it, so neither side
+ * can take away, or plant twice, what the other set.
+ */
+#define DEBUG_OWNER_GDB		0x1
+#define DEBUG_OWNER_CMD		0x2
+
 struct dr_slot {
 	bool used;
+	unsigned int owners;		/* DEBUG_OWNER_* bits */
 	enum gdbstub_bp_type type;	/* the Z type that owns the slot */
 	uint64_t addr;			/* linear; this slot's piece */
 	unsigned int len;		/* 1, 2, 4 or 8; virtual: any */
@@ -53,6 +63,7 @@ struct dr_slot {
 
 struct sw_bp {
 	bool used;
+	unsigned int owners;		/* DEBUG_OWNER_* bits */
 	uint64_t linear;
 	uint64_t gpa;		/* where the 0xCC byte went */
 	uint8_t orig;		/* what GDB must keep seeing there */
@@ -126,6 +137,15 @@ int debug__insert(struct machine *m, struct backend_vcpu *bv,
 int debug__remove(struct machine *m, enum gdbstub_bp_type type,
 		  uint64_t addr, uint64_t kind);
 void debug__remove_all(struct machine *m);
+/* The same for one owner (DEBUG_OWNER_*); the above are GDB's.
+ * debug__remove_owned returns -ENOENT for an entry the owner never set. */
+int debug__insert_owned(struct machine *m, struct backend_vcpu *bv,
+			unsigned int owner, enum gdbstub_bp_type type,
+			uint64_t addr, uint64_t kind);
+int debug__remove_owned(struct machine *m, unsigned int owner,
+			enum gdbstub_bp_type type, uint64_t addr,
+			uint64_t kind);
+void debug__remove_all_owned(struct machine *m, unsigned int owner);
 
 /*
  * Re-plant int3 bytes the guest wrote over, taking the guest's byte as

@@ -14,6 +14,16 @@
 #include "monitor/machine.h"
 #include "monitor/util.h"
 
+static void machine__init_cmd_lock(struct machine *m)
+{
+	pthread_mutexattr_t a;
+
+	pthread_mutexattr_init(&a);
+	pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&m->cmd_lock, &a);
+	pthread_mutexattr_destroy(&a);
+}
+
 int machine__init(struct machine *m, const char *accel, uint64_t ram_size)
 {
 	int r;
@@ -21,6 +31,7 @@ int machine__init(struct machine *m, const char *accel, uint64_t ram_size)
 	memset(m, 0, sizeof(*m));
 	pthread_mutex_init(&m->lock, NULL);
 	pthread_cond_init(&m->cond, NULL);
+	machine__init_cmd_lock(m);
 	io__init(&m->io);
 	debug__init(&m->dbg);
 

@@ -63,6 +63,22 @@ struct machine {
 	/* NULL without --gdb/-s; stops are reported to it when set. */
 	struct gdbstub *gdb;
 
+	/*
+	 * Serializes whoever inspects or drives the stopped machine: the
+	 * GDB thread holds it in every target op, the console for each
+	 * command, so a console command never sees a vCPU GDB resumes
+	 * half-way and vice versa.  Recursive: commands call target ops.
+	 */
+	pthread_mutex_t cmd_lock;
+	/* Told of every stop by the vCPU thread that stopped, before GDB
+	 * is (the console's "stopped: ..." line); NULL: none. */
+	void (*on_stop)(struct machine *m, int index,
+			const struct gdbstub_stop *st);
+	/* Console running: SIGINT from its terminal interrupts what the
+	 * console does instead of ending hvdbg (the shutdown thread,
+	 * which takes every SIGINT, calls this). */
+	void (*on_sigint)(void);
+
 	/* Probe results, filled on the first Z packet: they decide how
 	 * each breakpoint is delivered.  probe_failed: the probe could not
 	 * run, so the hardware is trusted as it claims. */

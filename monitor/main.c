@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "gdbstub/gdbstub.h"
+#include "monitor/console.h"
 #include "monitor/hw/debug_exit.h"
 #include "monitor/hw/port80.h"
 #include "monitor/hw/uart8250.h"
@@ -53,11 +54,13 @@ struct options {
 	bool probe;
 	const char *probe_query;
 	bool debug_rsp;
+	bool no_console;
 };
 
 enum {
 	OPT_BIOS = 256, OPT_LOAD, OPT_ENTRY, OPT_GDB, OPT_SERIAL, OPT_ACCEL,
 	OPT_PROBE, OPT_DEBUG_RSP,
+	OPT_NO_CONSOLE,
 };
 
 static const struct option long_options[] = {
@@ -70,6 +73,7 @@ static const struct option long_options[] = {
 	{ "accel",	required_argument, NULL, OPT_ACCEL },
 	{ "probe",	optional_argument, NULL, OPT_PROBE },
 	{ "debug-rsp",	no_argument,	   NULL, OPT_DEBUG_RSP },
+	{ "no-console",	no_argument,	   NULL, OPT_NO_CONSOLE },
 	{ "help",	no_argument,	   NULL, 'h' },
 	{ "version",	no_argument,	   NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -103,9 +107,11 @@ static void usage(void)
 "  -s                   shorthand for --gdb " DEFAULT_GDB "\n"
 "  -S                   hold the vCPU before its first instruction until\n"
 "                       GDB resumes it (implies -s without --gdb)\n"
-"      --gdb tcp:[HOST]:PORT|unix:PATH\n"
-"                       serve the GDB remote protocol there\n"
+"      --gdb tcp:[HOST]:PORT|unix:PATH|serial:DEVICE[,BAUD]\n"
+"                       serve the GDB remote protocol there; a serial\n"
+"                       line is set raw, 8N1, at BAUD if given\n"
 "      --debug-rsp      log protocol packets on stderr\n"
+"      --no-console     no (hvdbg) prompt even when stdin is a terminal\n"
 "      --probe          print which debug features the accelerator really\n"
 "                       delivers in real, prot32 and long64 mode, and exit\n"
 "      --probe=FEATURE:MODE\n"
@@ -216,9 +222,11 @@ static void parse_options(struct options *o, int argc, char **argv)
 			break;
 		case OPT_GDB:
 			if (strncmp(optarg, "tcp:", 4) &&
-			    strncmp(optarg, "unix:", 5))
-				die("--gdb %s: expected tcp:[HOST]:PORT or "
-				    "unix:PATH", optarg);
+			    strncmp(optarg, "unix:", 5) &&
+			    strncmp(optarg, "serial:", 7))
+				die("--gdb %s: expected tcp:[HOST]:PORT, "
+				    "unix:PATH or serial:DEVICE[,BAUD]",
+				    optarg);
 			o->gdb = optarg;
 			break;
 		case OPT_SERIAL:
@@ -237,6 +245,9 @@ static void parse_options(struct options *o, int argc, char **argv)
 			break;
 		case OPT_DEBUG_RSP:
 			o->debug_rsp = true;
+			break;
+		case OPT_NO_CONSOLE:
+			o->no_console = true;
 			break;
 		case 'h':
 			usage();
@@ -457,6 +468,8 @@ int main(int argc, char **argv)
 		die("vCPU 1: cannot start its thread: %s", strerror(-r));
 	/* From here on the vCPU thread reports stops to the stub. */
 	early_gdb = NULL;
+	if (!o.no_console)
+		console__start(&m, o.hold);
 
 	if (o.gdb) {
 		if (o.hold) {
@@ -479,6 +492,7 @@ int main(int argc, char **argv)
 	} else {
 		status = machine__wait(&m);
 	}
+	console__end(&m);
 	teardown(&m, &o, bios);
 	fflush(stdout);
 	return status;

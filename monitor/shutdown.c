@@ -114,6 +114,10 @@ static void *shutdown__thread(void *arg)
 			continue;
 		if (atomic_load(&shutdown_quit))
 			break;
+		if (sig == SIGINT && m->on_sigint) {
+			m->on_sigint();
+			continue;
+		}
 		shutdown__terminate(m, sig);
 	}
 	return NULL;

@@ -557,7 +557,12 @@ static ssize_t stub_write_memory(void *t, int tid, uint64_t addr,
 static int stub_insert_breakpoint(void *t, enum gdbstub_bp_type type,
 				  uint64_t addr, uint64_t kind)
 {
-	struct machine *m = t;
+	return stub__insert(t, DEBUG_OWNER_GDB, type, addr, kind);
+}
+
+int stub__insert(struct machine *m, unsigned int owner,
+		 enum gdbstub_bp_type type, uint64_t addr, uint64_t kind)
+{
 
 	/* What fires where is a property of the backend: ask the probe
 	 * once, the first time GDB wants a breakpoint of any kind. */
@@ -566,7 +571,8 @@ static int stub_insert_breakpoint(void *t, enum gdbstub_bp_type type,
 	if (type == GDBSTUB_BP_SW && m->dbg.sw_policy == SW_BP_UNKNOWN)
 		m->dbg.sw_policy = probe__int3_traps(m) ? SW_BP_INT3 :
 							  SW_BP_DR;
-	return debug__insert(m, &m->vcpus[0]->bv, type, addr, kind);
+	return debug__insert_owned(m, &m->vcpus[0]->bv, owner, type, addr,
+				   kind);
 }
 
 static int stub_remove_breakpoint(void *t, enum gdbstub_bp_type type,
@@ -613,6 +619,13 @@ static int stub_resume(void *t, const struct gdbstub_action *acts,
 		else if (cmd[i] != VCPU_CMD_NONE)
 			vcpu__resume(m->vcpus[i], cmd[i]);
 	return 0;
+}
+
+int stub__resume_all(struct machine *m, char type)
+{
+	struct gdbstub_action act = { .type = type, .tid = -1 };
+
+	return stub_resume(m, &act, 1);
 }
 
 static void stub_interrupt(void *t)
@@ -694,19 +707,147 @@ static void stub_kill(void *t)
 	pthread_mutex_unlock(&m->lock);
 }
 
+/*
+ * Every op but interrupt runs under the machine's command lock, so that
+ * a console command and a GDB packet never interleave (see machine.h).
+ * interrupt must not wait: it is how a running guest is stopped.
+ */
+static int locked_read_register(void *t, int tid, int regno, uint8_t *buf)
+{
+	struct machine *m = t;
+	int r;
+
+	pthread_mutex_lock(&m->cmd_lock);
+	r = stub_read_register(t, tid, regno, buf);
+	pthread_mutex_unlock(&m->cmd_lock);
+	return r;
+}
+
+static int locked_read_registers(void *t, int tid, uint8_t *buf)
+{
+	struct machine *m = t;
+	int r;
+
+	pthread_mutex_lock(&m->cmd_lock);
+	r = stub_read_registers(t, tid, buf);
+	pthread_mutex_unlock(&m->cmd_lock);
+	return r;
+}
+
+static int locked_write_registers(void *t, int tid, const uint8_t *buf)
+{
+	struct machine *m = t;
+	int r;
+
+	pthread_mutex_lock(&m->cmd_lock);
+	r = stub_write_registers(t, tid, buf);
+	pthread_mutex_unlock(&m->cmd_lock);
+	return r;
+}
+
+static ssize_t locked_read_memory(void *t, int tid, uint64_t addr,
+				  uint8_t *buf, size_t len)
+{
+	struct machine *m = t;
+	ssize_t r;
+
+	pthread_mutex_lock(&m->cmd_lock);
+	r = stub_read_memory(t, tid, addr, buf, len);
+	pthread_mutex_unlock(&m->cmd_lock);
+	return r;
+}
+
+static ssize_t locked_write_memory(void *t, int tid, uint64_t addr,
+				   const uint8_t *buf, size_t len)
+{
+	struct machine *m = t;
+	ssize_t r;
+
+	pthread_mutex_lock(&m->cmd_lock);
+	r = stub_write_memory(t, tid, addr, buf, len);
+	pthread_mutex_unlock(&m->cmd_lock);
+	return r;
+}
+
+static int locked_insert_breakpoint(void *t, enum gdbstub_bp_type type,
+				    uint64_t addr, uint64_t kind)
+{
+	struct machine *m = t;
+	int r;
+
+	pthread_mutex_lock(&m->cmd_lock);
+	r = stub_insert_breakpoint(t, type, addr, kind);
+	pthread_mutex_unlock(&m->cmd_lock);
+	return r;
+}
+
+static int locked_remove_breakpoint(void *t, enum gdbstub_bp_type type,
+				    uint64_t addr, uint64_t kind)
+{
+	struct machine *m = t;
+	int r;
+
+	pthread_mutex_lock(&m->cmd_lock);
+	r = stub_remove_breakpoint(t, type, addr, kind);
+	pthread_mutex_unlock(&m->cmd_lock);
+	return r;
+}
+
+static int locked_resume(void *t, const struct gdbstub_action *acts,
+			 int nacts)
+{
+	struct machine *m = t;
+	int r;
+
+	pthread_mutex_lock(&m->cmd_lock);
+	r = stub_resume(t, acts, nacts);
+	pthread_mutex_unlock(&m->cmd_lock);
+	return r;
+}
+
+static void locked_describe_thread(void *t, int tid, char *buf, size_t size)
+{
+	struct machine *m = t;
+
+	pthread_mutex_lock(&m->cmd_lock);
+	stub_describe_thread(t, tid, buf, size);
+	pthread_mutex_unlock(&m->cmd_lock);
+}
+
+static int locked_monitor_command(void *t, const char *cmd,
+				  gdbstub_print_fn print, void *ctx)
+{
+	struct machine *m = t;
+	int r;
+
+	pthread_mutex_lock(&m->cmd_lock);
+	r = stub_monitor_command(t, cmd, print, ctx);
+	pthread_mutex_unlock(&m->cmd_lock);
+	return r;
+}
+
+static void locked_detach(void *t)
+{
+	struct machine *m = t;
+
+	pthread_mutex_lock(&m->cmd_lock);
+	stub_detach(t);
+	pthread_mutex_unlock(&m->cmd_lock);
+}
+
 const struct gdbstub_target_ops stub_ops = {
-	.read_register		= stub_read_register,
-	.read_registers		= stub_read_registers,
-	.write_registers	= stub_write_registers,
-	.read_memory		= stub_read_memory,
-	.write_memory		= stub_write_memory,
-	.insert_breakpoint	= stub_insert_breakpoint,
-	.remove_breakpoint	= stub_remove_breakpoint,
-	.resume			= stub_resume,
+	.read_register		= locked_read_register,
+	.read_registers		= locked_read_registers,
+	.write_registers	= locked_write_registers,
+	.read_memory		= locked_read_memory,
+	.write_memory		= locked_write_memory,
+	.insert_breakpoint	= locked_insert_breakpoint,
+	.remove_breakpoint	= locked_remove_breakpoint,
+	.resume			= locked_resume,
 	.interrupt		= stub_interrupt,
 	.list_threads		= stub_list_threads,
-	.describe_thread	= stub_describe_thread,
-	.monitor_command	= stub_monitor_command,
-	.detach			= stub_detach,
+	.describe_thread	= locked_describe_thread,
+	.monitor_command	= locked_monitor_command,
+	.detach			= locked_detach,
 	.kill			= stub_kill,
 };

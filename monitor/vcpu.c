@@ -266,7 +266,7 @@ static int handle_mmio(struct vcpu *v, struct run_ctx *c)
  */
 static int vcpu__idle(struct vcpu *v, struct run_ctx *c)
 {
-	if (!v->m->gdb)
+	if (!v->m->gdb && !v->m->on_stop)
 		pr_warn("vCPU %d: halted and nothing can wake it "
 			"(Ctrl-C ends hvdbg)", v->index + 1);
 	pthread_mutex_lock(&v->lock);
@@ -797,7 +797,7 @@ static int vcpu__trace_run(struct vcpu *v)
 	for (v->trace_done = 0; v->trace_done < v->trace_n;) {
 		r = vcpu__regs(v);
 		s = vcpu__sregs(v);
-		fprintf(v->trace_out, "%04x:%016llx\n", s->cs.selector,
+		fprintf(v->trace_out, "%04x:%llx\n", s->cs.selector,
 			(unsigned long long)r->rip);
 		memset(&st, 0, sizeof(st));
 		ret = vcpu__execute(v, VCPU_CMD_STEP, &st);
@@ -809,8 +809,13 @@ static int vcpu__trace_run(struct vcpu *v)
 		v->trace_done++;
 		if (st.reason == GDBSTUB_STOP_SIGNAL &&
 		    st.signal == GDBSTUB_SIGTRAP && !st.extra &&
-		    !v->shutdown)
+		    !v->shutdown && !vcpu__kicked(v))
 			continue;
+		if (vcpu__kicked(v) || st.signal == GDBSTUB_SIGINT) {
+			snprintf(v->trace_why, sizeof(v->trace_why),
+				 "interrupted");
+			break;
+		}
 		if (v->shutdown)
 			snprintf(v->trace_why, sizeof(v->trace_why),
 				 "triple fault (shutdown)");
@@ -835,12 +840,17 @@ static void vcpu__report(struct vcpu *v, struct gdbstub_stop *st)
 
 	if (machine__exited(m))
 		return;
+	st->tid = v->index + 1;
+	/* Before GDB hears of it: GDB may resume at once. */
+	if (m->on_stop)
+		m->on_stop(m, v->index, st);
 	if (!m->gdb) {
-		/* Only fatal exits stop a vCPU nobody debugs. */
-		machine__exit(m, 1);
+		/* Only fatal exits stop a vCPU nobody debugs; the
+		 * console's user debugs it. */
+		if (!m->on_stop)
+			machine__exit(m, 1);
 		return;
 	}
-	st->tid = v->index + 1;
 	pthread_mutex_lock(&m->lock);
 	m->stop_reported = true;
 	pthread_mutex_unlock(&m->lock);
@@ -954,6 +964,17 @@ uint64_t vcpu__trace(struct vcpu *v, uint64_t n, FILE *out, char *why,
 	snprintf(why, why_size, "%s", v->trace_why);
 	pthread_mutex_unlock(&v->lock);
 	return done;
+}
+
+void vcpu__interrupt_trace(struct vcpu *v)
+{
+	pthread_mutex_lock(&v->lock);
+	if (v->trace_active) {
+		v->kick = true;
+		v->bv.run->immediate_exit = 1;
+		pthread_kill(v->thread, VCPU_KICK_SIGNAL);
+	}
+	pthread_mutex_unlock(&v->lock);
 }
 
 bool vcpu__kick(struct vcpu *v)

@@ -97,6 +97,8 @@ void vcpu__resume_range(struct vcpu *v, uint64_t start, uint64_t end);
  */
 uint64_t vcpu__trace(struct vcpu *v, uint64_t n, FILE *out, char *why,
 		     size_t why_size);
+/* Ctrl-C during vcpu__trace(): end the trace at the next step. */
+void vcpu__interrupt_trace(struct vcpu *v);
 /* Stop a running vCPU; returns false when it was already parked. */
 bool vcpu__kick(struct vcpu *v);
 bool vcpu__is_running(struct vcpu *v);
