@@ -3,15 +3,18 @@
  * are those of the KVM ABI: internal.suberror and ndata/data[], the
  * emulation_failure overlay whose flags say which fields are valid, and
  * fail_entry.  The data words after the defined fields are "not ABI" by
- * KVM's own comment, so they are shown as numbers, with only the first
- * one named as the hardware exit code Linux puts there; a kernel that
- * changes that order gets a wrong name next to a right number, never a
- * wrong number.  Exit code names follow the vendors' manuals (AMD APM
+ * KVM's own comment, so they are all shown as numbers, and only read
+ * as Linux (5.15 to 6.x) lays them out: the hardware exit code, exit
+ * information 1 and 2, and the event being delivered (the same format
+ * on both vendors: valid bit 31, type in bits 10:8, vector in 7:0).  A
+ * kernel that changes that order gets a wrong name next to a right
+ * number, never a wrong number.  Exit code names follow the vendors' manuals (AMD APM
  * vol. 2 appendix C, Intel SDM vol. 3 appendix C).
  */
 #include "config.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -183,6 +186,52 @@ static void add_hw_exit(char *buf, size_t size, enum exitinfo_vendor v,
 	    v == EXITINFO_UNKNOWN ? "(vendor unknown)" : "(no name known)");
 }
 
+/* Where exitinfo__internal's data words start after the overlay. */
+static uint32_t internal_skip(const struct kvm_run *run)
+{
+	if (run->internal.suberror != KVM_INTERNAL_ERROR_EMULATION ||
+	    run->internal.ndata < 1)
+		return 0;
+	if (run->emulation_failure.flags &
+	    KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES &&
+	    run->internal.ndata >= 3)
+		return 3;
+	return 1;
+}
+
+bool exitinfo__delivering(const struct kvm_run *run, unsigned int *type,
+			  unsigned int *vector)
+{
+	uint32_t ndata = run->internal.ndata, skip = internal_skip(run);
+	uint64_t info;
+
+	if (ndata > ARRAY_SIZE(run->internal.data))
+		ndata = ARRAY_SIZE(run->internal.data);
+	/* exit code, info 1, info 2, then the event. */
+	if (ndata < skip + 4)
+		return false;
+	info = run->internal.data[skip + 3];
+	if (!(info & 0x80000000u))
+		return false;
+	*type = (info >> 8) & 7;
+	*vector = info & 0xff;
+	return true;
+}
+
+static void add_event(char *buf, size_t size, unsigned int type,
+		      unsigned int vector)
+{
+	static const char *const types[8] = {
+		"external interrupt", "event type 1", "NMI", "exception",
+		"software interrupt", "privileged software exception",
+		"software exception", "event type 7",
+	};
+
+	add(buf, size, "  while delivering %s %s%s(vector %u)\n", types[type],
+	    type == 3 && vector < 32 ? svm_vec[vector] : "",
+	    type == 3 && vector < 32 ? " " : "", vector);
+}
+
 static void add_words(char *buf, size_t size, const char *what,
 		      const __u64 *w, uint32_t n)
 {
@@ -202,7 +251,8 @@ char *exitinfo__internal(const struct kvm_run *run, enum exitinfo_vendor v,
 	uint32_t sub = run->internal.suberror;
 	uint32_t ndata = run->internal.ndata;
 	const __u64 *data = run->internal.data;
-	uint32_t skip = 0;
+	uint32_t skip = internal_skip(run);
+	unsigned int type, vector;
 
 	if (!size)
 		return buf;
@@ -216,12 +266,9 @@ char *exitinfo__internal(const struct kvm_run *run, enum exitinfo_vendor v,
 		/* The emulation_failure overlay: flags, then what they
 		 * say is valid, 64-bit aligned. */
 		const __u8 *insn = run->emulation_failure.insn_bytes;
-		uint64_t flags = run->emulation_failure.flags;
 		unsigned int i, n;
 
-		skip = 1;
-		if (flags & KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES &&
-		    ndata >= 3) {
+		if (skip == 3) {
 			n = run->emulation_failure.insn_size;
 			if (n > sizeof(run->emulation_failure.insn_bytes))
 				n = sizeof(run->emulation_failure.insn_bytes);
@@ -232,12 +279,13 @@ char *exitinfo__internal(const struct kvm_run *run, enum exitinfo_vendor v,
 				add(buf, size, "\n  instruction bytes KVM saw:");
 			for (i = 0; i < n; i++)
 				add(buf, size, " %02x", insn[i]);
-			skip = 3;
 		}
 	}
 	add(buf, size, "\n");
 	if (ndata > skip) {
 		add_hw_exit(buf, size, v, data[skip]);
+		if (exitinfo__delivering(run, &type, &vector))
+			add_event(buf, size, type, vector);
 		add_words(buf, size, "more data from KVM", data + skip + 1,
 			  ndata - skip - 1);
 	}

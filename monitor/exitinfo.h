@@ -9,6 +9,7 @@
 #ifndef HVDBG_EXITINFO_H
 #define HVDBG_EXITINFO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/kvm.h>
@@ -38,6 +39,14 @@ const char *exitinfo__hw_exit(enum exitinfo_vendor v, uint64_t code);
  */
 char *exitinfo__internal(const struct kvm_run *run, enum exitinfo_vendor v,
 			 char *buf, size_t size);
+
+/*
+ * Was an event being delivered when KVM gave up (from the data words of
+ * a KVM_EXIT_INTERNAL_ERROR)?  type: 0 external interrupt, 2 NMI,
+ * 3 exception, 4 software interrupt...; vector: its IDT vector.
+ */
+bool exitinfo__delivering(const struct kvm_run *run, unsigned int *type,
+			  unsigned int *vector);
 
 /* The same for KVM_EXIT_FAIL_ENTRY. */
 char *exitinfo__fail_entry(const struct kvm_run *run, enum exitinfo_vendor v,

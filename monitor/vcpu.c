@@ -427,14 +427,17 @@ static bool vcpu__drop_queued_ud(struct vcpu *v)
  * looks like (KVM finds no memory slot, tries to emulate the fetch as
  * MMIO and cannot), that is the user's real answer and leads, with
  * SIGSEGV as for a wild jump in a process.  Anything else is the
- * hypervisor's failure: SIGABRT.
+ * hypervisor's failure: SIGABRT.  So is an exception delivered through
+ * an IDT that lies where there is no memory (KVM cannot read the gate
+ * and fails the same way, with the event in its data): SIGSEGV.
  */
 static int handle_internal_error(struct vcpu *v, struct run_ctx *c)
 {
 	const struct kvm_sregs *s = vcpu__sregs(v);
-	uint64_t pc = vcpu__pc(v), gpa, left;
+	uint64_t pc = vcpu__pc(v), gpa, left, idt;
 	char kvm[768], why[1024];
 	int signal = GDBSTUB_SIGABRT;
+	unsigned int type, vector;
 
 	exitinfo__internal(v->bv.run, vcpu__vendor(v), kvm, sizeof(kvm));
 	if (v->bv.run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION &&
@@ -455,6 +458,14 @@ static int handle_internal_error(struct vcpu *v, struct run_ctx *c)
 			 "0x%llx), where there is no RAM or ROM\n  %s",
 			 (unsigned long long)pc, (unsigned long long)gpa,
 			 kvm);
+		signal = GDBSTUB_SIGSEGV;
+	} else if (exitinfo__delivering(v->bv.run, &type, &vector) &&
+		   (mmu__translate(v->m, s, s->idt.base, &idt, &left) ||
+		    !machine__gpa_to_host(v->m, idt, 1))) {
+		snprintf(why, sizeof(why),
+			 "delivering vector %u through the IDT at 0x%llx, "
+			 "where there is no RAM or ROM\n  %s", vector,
+			 (unsigned long long)s->idt.base, kvm);
 		signal = GDBSTUB_SIGSEGV;
 	} else {
 		snprintf(why, sizeof(why), "%s", kvm);

@@ -82,6 +82,41 @@ static void test_emulation_bytes(void)
 	check(strlen(buf) < 300, "a bogus instruction size is clamped");
 }
 
+/* What kvm_amd gave for ud2 with the IDT at 512 MiB (noidt.S). */
+static void test_emulation_delivering(void)
+{
+	static const uint8_t ud2[15] = { 0x0f, 0x0b, 0xb0, 0x0a };
+	struct kvm_run run;
+	unsigned int type, vector;
+	char buf[1024];
+
+	memset(&run, 0, sizeof(run));
+	run.internal.suberror = KVM_INTERNAL_ERROR_EMULATION;
+	run.internal.ndata = 9;
+	run.emulation_failure.flags =
+		KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES;
+	run.emulation_failure.insn_size = 15;
+	memcpy(run.emulation_failure.insn_bytes, ud2, sizeof(ud2));
+	run.internal.data[3] = 0x400;
+	run.internal.data[4] = 0x100000004ULL;
+	run.internal.data[5] = 0x20000030;
+	run.internal.data[6] = 0x80000306;
+	exitinfo__internal(&run, EXITINFO_SVM, buf, sizeof(buf));
+	has(buf, "instruction bytes KVM saw: 0f 0b b0 0a 00",
+	    "bytes before the data words");
+	has(buf, "hardware exit 0x400: NPF (nested page fault)\n"
+	    "  while delivering exception #UD (vector 6)\n",
+	    "the event being delivered named");
+	check(exitinfo__delivering(&run, &type, &vector) && type == 3 &&
+	      vector == 6, "the event found for the caller");
+	run.internal.data[6] = 0x306;
+	check(!exitinfo__delivering(&run, &type, &vector),
+	      "no event without the valid bit");
+	run.internal.ndata = 6;
+	check(!exitinfo__delivering(&run, &type, &vector),
+	      "no event without its word");
+}
+
 static void test_other_suberrors(void)
 {
 	struct kvm_run run;
@@ -179,6 +214,7 @@ int main(void)
 {
 	test_emulation_npf();
 	test_emulation_bytes();
+	test_emulation_delivering();
 	test_other_suberrors();
 	test_fail_entry();
 	test_vendor();
