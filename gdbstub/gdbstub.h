@@ -202,9 +202,10 @@ int gdbstub_listen(struct gdbstub *s, const char *spec, char *errbuf,
 		   size_t errlen);
 
 /*
- * After gdbstub_listen(): 1 when only this machine can connect (a Unix
- * socket, or TCP bound to a loopback address), 0 when the socket is
- * reachable from elsewhere (another address, or the wildcard).
+ * After gdbstub_listen(): 1 when no network reaches the server (a Unix
+ * socket, TCP bound to a loopback address, or a serial line, which
+ * needs a cable), 0 when the socket is reachable from elsewhere (another
+ * address, or the wildcard).
  */
 int gdbstub_listen_local(struct gdbstub *s);
 

@@ -375,7 +375,7 @@ int gdbstub_listen(struct gdbstub *s, const char *spec, char *errbuf,
 
 int gdbstub_listen_local(struct gdbstub *s)
 {
-	return s->listen_fd >= 0 && s->listen_local;
+	return s->serial_fd >= 0 || (s->listen_fd >= 0 && s->listen_local);
 }
 
 static void wake(struct gdbstub *s)
