@@ -18,6 +18,7 @@
 #include "gdbstub/gdbstub.h"
 #include "monitor/hw/cmos.h"
 #include "monitor/hw/debug_exit.h"
+#include "monitor/hw/fw_cfg.h"
 #include "monitor/hw/i8042.h"
 #include "monitor/hw/pci.h"
 #include "monitor/hw/pic_pit.h"
@@ -450,6 +451,8 @@ int main(int argc, char **argv)
 	if (cmos__init(&m, 1) < 0 || i8042__init(&m) < 0 ||
 	    pci__init(&m) < 0)
 		die("cannot register the PC devices");
+	if (o.bios && fw_cfg__init(&m, 1) < 0)
+		die("cannot register the fw_cfg device");
 	if (o.kernel.path)
 		kernel__place(&m, &o.kernel, &boot);
 	m.dbg.blockirq = m.be.ops->check_cap(&m.be, KVM_CAP_SET_GUEST_DEBUG2) &
