@@ -7,7 +7,9 @@
  *             addresses (MULTIBOOT, AOUT)
  *   reset     ELF32 that resets the machine through the i8042 (RESET)
  * Each reads the CMOS memory-size registers and the PCI host bridge's
- * ID into memory (the test stops at pc_done to look), checks what its
+ * ID, initializes the master PIC and reads its mask back, and latches
+ * PIT channel 0 until its count changes, all into memory (the test
+ * stops at pc_done to look); it then checks what its
  * boot protocol promises (multiboot: EAX and mem_lower) and ends with
  * exit status 67 ((0x21 << 1) | 1), or 35 (0x11) when a check fails.
  * Linked at 1 MiB.
@@ -27,6 +29,7 @@
 .endif
 	.text
 	.globl	_start, mb_header, pc_done, cmos_bytes, pci_id, mb_regs
+	.globl	pic_imr, pit_counts
 _start:
 	jmp	start2
 
@@ -72,6 +75,44 @@ start2:
 	mov	$0xcfc, %dx
 	inl	%dx, %eax
 	mov	%eax, pci_id
+	/* PIC: ICW1-4 (vectors 0x20, cascade on 2, 8086 mode), mask. */
+	mov	$0x11, %al
+	outb	%al, $0x20
+	mov	$0x20, %al
+	outb	%al, $0x21
+	mov	$0x04, %al
+	outb	%al, $0x21
+	mov	$0x01, %al
+	outb	%al, $0x21
+	mov	$0xfb, %al
+	outb	%al, $0x21
+	inb	$0x21, %al
+	movb	%al, pic_imr
+	/* PIT channel 0: mode 2, count 0xffff; latch and read it. */
+	mov	$0x34, %al
+	outb	%al, $0x43
+	mov	$0xff, %al
+	outb	%al, $0x40
+	outb	%al, $0x40
+	xor	%al, %al
+	outb	%al, $0x43
+	inb	$0x40, %al
+	movb	%al, pit_counts
+	inb	$0x40, %al
+	movb	%al, pit_counts + 1
+	/* Again until it differs (bounded), however fast the CPU. */
+	mov	$10000, %ecx
+2:	xor	%al, %al
+	outb	%al, $0x43
+	inb	$0x40, %al
+	movb	%al, %dl
+	inb	$0x40, %al
+	movb	%al, %dh
+	cmp	pit_counts, %dx
+	jne	3f
+	dec	%ecx
+	jnz	2b
+3:	mov	%dx, pit_counts + 2
 pc_done:
 	nop
 .ifdef MULTIBOOT
@@ -102,4 +143,8 @@ cmos_bytes:
 	.fill	8
 pci_id:
 	.fill	4
+pit_counts:
+	.fill	4
+pic_imr:
+	.fill	1
 	.section .note.GNU-stack, "", @progbits
