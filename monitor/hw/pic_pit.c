@@ -26,12 +26,11 @@
 
 #define PIT_HZ		1193182ULL
 
+/* Only what reads back: no interrupt is raised, so IRR/ISR stay 0. */
 struct pic {
 	uint8_t imr;
 	uint8_t icw_step;	/* 0: ready; 2..4: next ICW expected */
 	uint8_t icw4_needed;
-	uint8_t vector_base;
-	bool read_isr;		/* OCW3 chose ISR for reads of the base */
 };
 
 struct pit_channel {
@@ -105,14 +104,10 @@ static void pic_out(struct pic *p, int reg, uint8_t v)
 		p->imr = 0;
 		return;
 	}
-	if (reg == 0) {
-		if ((v & 0x18) == 0x08)		/* OCW3 */
-			p->read_isr = (v & 3) == 3;
-		return;				/* OCW2 (EOI): nothing pending */
-	}
+	if (reg == 0)
+		return;		/* OCW2 (EOI), OCW3: nothing is pending */
 	switch (p->icw_step) {
-	case 2:
-		p->vector_base = v & 0xf8;
+	case 2:			/* vector base: no vectors are delivered */
 		p->icw_step = 3;
 		break;
 	case 3:

@@ -46,7 +46,7 @@ struct vcpu;
 enum boot_mode {
 	BOOT_REAL,		/* 16-bit real mode at cs:ip */
 	BOOT_PROT32,		/* flat 32-bit protected mode, paging off */
-	BOOT_LONG64,		/* 64-bit mode, first 4 GiB identity-mapped */
+	BOOT_LONG64,		/* 64-bit, first 4 GiB identity-mapped */
 };
 
 struct boot_entry {

@@ -35,8 +35,8 @@ struct kernel_image {
 	/* From the command line. */
 	const char *path;
 	const char *append;		/* NULL: empty */
-	const char *initrd;		/* NULL: none; comma list for multiboot */
-	int entry_bits;			/* --boot-entry: 0 (default), 16, 32, 64 */
+	const char *initrd;		/* NULL: none; multiboot: a,b,... */
+	int entry_bits;			/* --boot-entry: 0, 16, 32, 64 */
 
 	/* Filled by kernel__read. */
 	enum kernel_kind kind;
