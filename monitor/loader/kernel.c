@@ -99,8 +99,8 @@ int kernel__read(struct kernel_image *k, uint64_t ram_size)
 		return -1;
 	}
 	if (k->entry_bits && k->kind != KERNEL_LINUX) {
-		pr_warn("%s: --boot-entry is for Linux bzImages; a %s kernel "
-			"starts where its headers say", k->path,
+		pr_warn("%s: --boot-entry is for Linux bzImages; %s kernels "
+			"start where their headers say", k->path,
 			kernel__kind_name(k->kind));
 		return -1;
 	}
