@@ -11,6 +11,8 @@
 #   BENCH_BP      address of the breakpoint in the guest's loop
 #   BENCH_TRACE   if set, instructions for `monitor trace` (hvdbg only),
 #                 logged to BENCH_TRACE_FILE on the server's machine
+#   BENCH_LAUNCH_ONLY  if set: only the launch metric (boot guests, whose
+#                 first stop is all that is compared), then kill
 # Prints lines "bench <metric> <value>" on stdout.
 import os
 import time
@@ -43,6 +45,12 @@ def main():
     run("set confirm off")
     connect(target, time.time() + 120)
     print("bench launch %.4f" % (time.time() - t0))
+    if os.environ.get("BENCH_LAUNCH_ONLY"):
+        try:
+            run("kill")
+        except gdb.error:
+            pass
+        return
     # Get to the guest's entry, 0x7c00, where a BIOS would put it.
     pc = int(gdb.parse_and_eval("$pc")) & 0xffffffffffffffff
     if pc != 0x7c00:

@@ -80,6 +80,14 @@ struct backend_ops {
 			  uint64_t size, void *host, bool readonly);
 	int (*vcpu_create)(struct backend_vm *vm, int index,
 			   struct backend_vcpu *vcpu);
+	/*
+	 * The PC's interrupt controllers (PIC, IOAPIC, local APICs) and
+	 * its timer (PIT, with the port 0x61 gate) in the accelerator,
+	 * before any vCPU exists.  -ENOTSUP where the device has none;
+	 * the monitor then models their registers itself.
+	 */
+	int (*create_irqchip)(struct backend_vm *vm);
+	int (*create_pit)(struct backend_vm *vm);
 	void (*vcpu_destroy)(struct backend_vcpu *vcpu);
 
 	/* running; run returns -EINTR when kicked or immediate_exit */

@@ -161,6 +161,23 @@ static int kvm_vcpu_create(struct backend_vm *vm, int index,
 	return 0;
 }
 
+static int kvm_create_irqchip(struct backend_vm *vm)
+{
+	if (!kvm_check_cap(vm->be, KVM_CAP_IRQCHIP))
+		return -ENOTSUP;
+	return kvm_ioctl(vm->fd, KVM_CREATE_IRQCHIP, NULL);
+}
+
+static int kvm_create_pit(struct backend_vm *vm)
+{
+	/* Port 0x61 (gate and output of channel 2) in the kernel too. */
+	struct kvm_pit_config cfg = { .flags = KVM_PIT_SPEAKER_DUMMY };
+
+	if (!kvm_check_cap(vm->be, KVM_CAP_PIT2))
+		return -ENOTSUP;
+	return kvm_ioctl(vm->fd, KVM_CREATE_PIT2, &cfg);
+}
+
 static void kvm_vcpu_destroy(struct backend_vcpu *vcpu)
 {
 	if (vcpu->run)
@@ -239,6 +256,8 @@ static const struct backend_ops kvm_ops = {
 	.set_memory	= kvm_set_memory,
 	.vcpu_create	= kvm_vcpu_create,
 	.vcpu_destroy	= kvm_vcpu_destroy,
+	.create_irqchip	= kvm_create_irqchip,
+	.create_pit	= kvm_create_pit,
 
 	.run		= kvm_run,
 	.get_regs	= kvm_get_regs,

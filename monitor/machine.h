@@ -39,6 +39,9 @@ struct machine {
 
 	struct io_bus io;
 	struct debug_state dbg;
+	/* PIC, IOAPIC, APICs and PIT are the accelerator's: a HLT waits
+	 * there for an interrupt and never exits to the monitor. */
+	bool irqchip;
 
 	struct vcpu *vcpus[MACHINE_MAX_VCPUS];
 	int nr_vcpus;

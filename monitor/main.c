@@ -17,10 +17,17 @@
 
 #include "gdbstub/gdbstub.h"
 #include "monitor/console.h"
+#include "monitor/hw/cmos.h"
 #include "monitor/hw/debug_exit.h"
+#include "monitor/hw/fw_cfg.h"
+#include "monitor/hw/i8042.h"
+#include "monitor/hw/pci.h"
+#include "monitor/hw/pic_pit.h"
 #include "monitor/hw/port80.h"
 #include "monitor/hw/uart8250.h"
 #include "monitor/loader/bios.h"
+#include "monitor/loader/boot.h"
+#include "monitor/loader/kernel.h"
 #include "monitor/loader/raw.h"
 #include "monitor/machine.h"
 #include "monitor/probe.h"
@@ -55,12 +62,17 @@ struct options {
 	const char *probe_query;
 	bool debug_rsp;
 	bool no_console;
+	/* --kernel, --append, --initrd, --boot-entry */
+	struct kernel_image kernel;
+	/* --irqchip: -1 default (on for a PC guest), 0 off, 1 on */
+	int irqchip;
 };
 
 enum {
 	OPT_BIOS = 256, OPT_LOAD, OPT_ENTRY, OPT_GDB, OPT_SERIAL, OPT_ACCEL,
 	OPT_PROBE, OPT_DEBUG_RSP,
 	OPT_NO_CONSOLE,
+	OPT_KERNEL, OPT_APPEND, OPT_INITRD, OPT_BOOT_ENTRY, OPT_IRQCHIP,
 };
 
 static const struct option long_options[] = {
@@ -74,6 +86,11 @@ static const struct option long_options[] = {
 	{ "probe",	optional_argument, NULL, OPT_PROBE },
 	{ "debug-rsp",	no_argument,	   NULL, OPT_DEBUG_RSP },
 	{ "no-console",	no_argument,	   NULL, OPT_NO_CONSOLE },
+	{ "kernel",	required_argument, NULL, OPT_KERNEL },
+	{ "append",	required_argument, NULL, OPT_APPEND },
+	{ "initrd",	required_argument, NULL, OPT_INITRD },
+	{ "boot-entry",	required_argument, NULL, OPT_BOOT_ENTRY },
+	{ "irqchip",	required_argument, NULL, OPT_IRQCHIP },
 	{ "help",	no_argument,	   NULL, 'h' },
 	{ "version",	no_argument,	   NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -82,7 +99,7 @@ static const struct option long_options[] = {
 static void usage(void)
 {
 	printf(
-"Usage: hvdbg [OPTION]... --bios FILE | --load FILE@ADDR...\n"
+"Usage: hvdbg [OPTION]... --bios FILE | --kernel FILE | --load FILE@ADDR...\n"
 "       hvdbg --probe[=FEATURE:MODE]\n"
 "Run a PC guest on a hypervisor and let GDB debug it from its first\n"
 "instruction.\n"
@@ -92,6 +109,20 @@ static void usage(void)
 "      --bios FILE      firmware image; it ends at 1 MiB (its last 128 KiB)\n"
 "                       and at 4 GiB, and the vCPU starts at the reset\n"
 "                       vector F000:FFF0 (CS.base 0xFFFF0000)\n"
+"      --kernel FILE    a Linux bzImage, a multiboot kernel or an ELF\n"
+"                       executable, told apart by its headers; it starts\n"
+"                       as its boot protocol says (ELF32: flat 32-bit\n"
+"                       protected mode at e_entry; ELF64: 64-bit mode on\n"
+"                       identity page tables of the first 4 GiB)\n"
+"      --append STR     kernel command line (Linux, multiboot)\n"
+"      --initrd FILE    Linux initrd; for multiboot, modules FILE[,FILE]...\n"
+"      --boot-entry 16|32|64\n"
+"                       Linux entry: the real-mode setup code (16, the\n"
+"                       default), code32_start in protected mode (32) or\n"
+"                       the 64-bit entry (64)\n"
+"      --irqchip on|off PIC, IOAPIC, APIC and PIT in the accelerator (on\n"
+"                       by default with --bios and --kernel, where the\n"
+"                       accelerator has them)\n"
 "      --load FILE@ADDR copy FILE to guest-physical ADDR (repeatable)\n"
 "      --entry SEG:OFF  start in real mode at CS=SEG (base SEG*16), IP=OFF\n"
 "      --entry ADDR     start in real mode at linear ADDR (below 1 MiB):\n"
@@ -188,6 +219,7 @@ static void parse_options(struct options *o, int argc, char **argv)
 	o->ram_size = DEFAULT_RAM;
 	o->serial = "stdio";
 	o->accel = "kvm";
+	o->irqchip = -1;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":m:sShV", long_options,
@@ -249,6 +281,28 @@ static void parse_options(struct options *o, int argc, char **argv)
 		case OPT_NO_CONSOLE:
 			o->no_console = true;
 			break;
+		case OPT_KERNEL:
+			o->kernel.path = optarg;
+			break;
+		case OPT_APPEND:
+			o->kernel.append = optarg;
+			break;
+		case OPT_INITRD:
+			o->kernel.initrd = optarg;
+			break;
+		case OPT_BOOT_ENTRY:
+			if (strcmp(optarg, "16") && strcmp(optarg, "32") &&
+			    strcmp(optarg, "64"))
+				die("--boot-entry %s: expected 16, 32 or 64",
+				    optarg);
+			o->kernel.entry_bits = atoi(optarg);
+			break;
+		case OPT_IRQCHIP:
+			if (strcmp(optarg, "on") && strcmp(optarg, "off"))
+				die("--irqchip %s: expected on or off",
+				    optarg);
+			o->irqchip = !strcmp(optarg, "on");
+			break;
 		case 'h':
 			usage();
 			exit(0);
@@ -269,6 +323,16 @@ static void parse_options(struct options *o, int argc, char **argv)
 		die("%s: unexpected argument (see --help)", argv[optind]);
 	if (o->hold && !o->gdb)
 		o->gdb = DEFAULT_GDB;
+	if (!o->kernel.path && (o->kernel.append || o->kernel.initrd ||
+				o->kernel.entry_bits))
+		die("%s: needs --kernel FILE", o->kernel.append ? "--append" :
+		    o->kernel.initrd ? "--initrd" : "--boot-entry");
+	if (o->kernel.path && o->bios)
+		die("--kernel %s: cannot be combined with --bios",
+		    o->kernel.path);
+	if (o->kernel.path && o->have_entry)
+		die("--kernel %s: starts where its headers say; --entry does "
+		    "not apply", o->kernel.path);
 }
 
 /*
@@ -280,7 +344,7 @@ static void default_entry(struct options *o)
 {
 	char arg[32];
 
-	if (o->have_entry || o->bios || !o->nr_loads)
+	if (o->have_entry || o->bios || o->kernel.path || !o->nr_loads)
 		return;
 	snprintf(arg, sizeof(arg), "0x%llx",
 		 (unsigned long long)o->loads[0].addr);
@@ -307,6 +371,8 @@ static void read_images(struct options *o, uint8_t **bios, size_t *bios_size)
 	int i;
 
 	if (o->bios && bios__read(o->bios, bios, bios_size) < 0)
+		exit(1);
+	if (o->kernel.path && kernel__read(&o->kernel, o->ram_size) < 0)
 		exit(1);
 	for (i = 0; i < o->nr_loads; i++)
 		if (raw__read(o->loads[i].path, o->loads[i].addr, o->ram_size,
@@ -413,6 +479,7 @@ int main(int argc, char **argv)
 	struct options o;
 	struct machine m;
 	struct gdbstub *gdb = NULL;
+	struct boot_entry boot;
 	struct vcpu *v;
 	uint8_t *bios = NULL;
 	size_t bios_size = 0;
@@ -424,9 +491,9 @@ int main(int argc, char **argv)
 	if (o.probe)
 		return probe__main(o.accel, o.probe_query);
 	shutdown__block();
-	if (!o.bios && !o.nr_loads)
-		die("no guest: give --bios FILE or --load FILE@ADDR "
-		    "(see --help)");
+	if (!o.bios && !o.nr_loads && !o.kernel.path)
+		die("no guest: give --bios FILE, --kernel FILE or --load "
+		    "FILE@ADDR (see --help)");
 	read_images(&o, &bios, &bios_size);
 	default_entry(&o);
 	if (o.gdb)
@@ -437,6 +504,12 @@ int main(int argc, char **argv)
 	r = shutdown__start(&m);
 	if (r < 0)
 		die("cannot start the signal thread: %s", strerror(-r));
+	/* Before any vCPU: the local APICs come with the irqchip.  Other
+	 * guests keep HLT and the PIC/PIT ports in the monitor. */
+	if (pic_pit__init(&m, o.irqchip == 1 ||
+			  (o.irqchip == -1 && (o.bios || o.kernel.path)),
+			  o.irqchip == 1) < 0)
+		exit(1);
 	for (i = 0; i < o.nr_loads; i++)
 		raw__place(&m, o.loads[i].addr, o.loads[i].buf,
 			   o.loads[i].size);
@@ -446,6 +519,13 @@ int main(int argc, char **argv)
 		exit(1);
 	if (debug_exit__init(&m) < 0 || port80__init(&m) < 0)
 		die("cannot register the I/O devices");
+	if (cmos__init(&m, 1) < 0 || i8042__init(&m) < 0 ||
+	    pci__init(&m) < 0)
+		die("cannot register the PC devices");
+	if (o.bios && fw_cfg__init(&m, 1) < 0)
+		die("cannot register the fw_cfg device");
+	if (o.kernel.path)
+		kernel__place(&m, &o.kernel, &boot);
 	m.dbg.blockirq = m.be.ops->check_cap(&m.be, KVM_CAP_SET_GUEST_DEBUG2) &
 			 KVM_GUESTDBG_BLOCKIRQ;
 
@@ -453,7 +533,9 @@ int main(int argc, char **argv)
 	if (r < 0)
 		die("%s: cannot create vCPU 1: %s", m.be.path, strerror(-r));
 	m.vcpus[m.nr_vcpus++] = v;
-	if (o.have_entry)
+	if (o.kernel.path)
+		r = boot__apply(&m, v, &boot);
+	else if (o.have_entry)
 		r = vcpu__set_real_entry(v, o.entry_seg, o.entry_ip);
 	else
 		r = vcpu__set_reset_entry(v);
