@@ -252,13 +252,18 @@ static const struct backend_ops kvm_ops = {
 	.set_guest_debug = kvm_set_guest_debug,
 };
 
-/* The accelerators --accel accepts; /dev/hvdbg will be a second row. */
+/*
+ * The accelerators --accel accepts.  Both speak the same ABI: hvdbg is
+ * the project's own driver (kmod/hvdbg.ko), which lacks the ioctls the
+ * code above already treats as optional (CPUID control, sync regs).
+ */
 static const struct {
 	const char *name;
 	const char *path;
 	const struct backend_ops *ops;
 } accels[] = {
 	{ "kvm", "/dev/kvm", &kvm_ops },
+	{ "hvdbg", "/dev/hvdbg", &kvm_ops },
 };
 
 int backend__open(struct backend *be, const char *name)
@@ -287,7 +292,7 @@ void backend__close(struct backend *be)
 
 const char *backend__names(void)
 {
-	return "kvm";
+	return "kvm, hvdbg";
 }
 
 int backend__complete_exit(struct backend_vcpu *bv)
