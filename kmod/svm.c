@@ -16,7 +16,12 @@
  * entry path therefore loads the effective DR0-DR3 and DR7 in host
  * context inside CLGI, and the INTn handler treats an INT at a 0xCC
  * byte as a breakpoint.  On real hardware this costs two DR7 writes
- * per entry while breakpoints are armed.
+ * per entry while breakpoints are armed.  QEMU also matches execute
+ * breakpoints against EIP rather than the linear address, which breaks
+ * (and can crash QEMU) whenever CS.base is not 0; under a hypervisor
+ * (CPUID.1:ECX.HYPERVISOR) execute breakpoints are therefore matched
+ * here, by single-stepping the guest with TF and comparing CS.base+RIP,
+ * while data breakpoints stay with the (emulated) hardware.
  */
 #define pr_fmt(fmt) "hvdbg: " fmt
 
@@ -73,6 +78,9 @@ struct svm_cpu {
 };
 static DEFINE_PER_CPU(struct svm_cpu, svm_cpus);
 
+/* Execute breakpoints matched by stepping (see the top of the file). */
+static bool svm_exec_bp_quirk;
+
 /* All ports and all MSRs intercepted: shared, never written again. */
 static void *svm_iopm;			/* 12 KiB */
 static void *svm_msrpm;			/* 8 KiB */
@@ -88,6 +96,8 @@ struct svm_vcpu {
 	int last_cpu;
 	bool flush;			/* the TLB must go at next entry */
 	bool tf_set;			/* TF is ours, not the guest's */
+	/* Execute breakpoints (DR7 bits) matched by stepping this run. */
+	u8 step_bps;
 	u64 guest_dr7;			/* the guest's own DR7 */
 };
 
@@ -114,6 +124,7 @@ static int svm_probe(void)
 		pr_err("SVM without nested paging is not supported; not loading\n");
 		return -ENODEV;
 	}
+	svm_exec_bp_quirk = boot_cpu_has(X86_FEATURE_HYPERVISOR);
 	rdmsrl(SVM_MSR_VM_CR, vm_cr);
 	if (vm_cr & SVM_VM_CR_SVMDIS) {
 		pr_err("SVM is disabled by the firmware (VM_CR.SVMDIS); not loading\n");
@@ -553,7 +564,7 @@ static int svm_set_sregs(struct hv_vcpu *v, const struct kvm_sregs *r)
 {
 	struct svm_vcpu *sv = to_svm(v);
 	struct svm_save *s = &sv->vmcb->save;
-	int i;
+	int i, irq;
 
 	if (r->efer & ~EFER_ALLOWED || r->cr0 >> 32 ||
 	    r->cr4 & ~CR4_ALLOWED || r->cr3 >> 52 ||
@@ -561,15 +572,19 @@ static int svm_set_sregs(struct hv_vcpu *v, const struct kvm_sregs *r)
 	    ((r->efer & EFER_LMA) && !(r->cr0 & X86_CR0_PG)) ||
 	    ((r->cr0 & X86_CR0_NW) && !(r->cr0 & X86_CR0_CD)))
 		return -EINVAL;
+	/* The bitmap is the pending external interrupt, as GET_SREGS
+	 * reports it: at most one, and none clears it. */
+	irq = -1;
 	for (i = 0; i < 4; i++) {
 		u64 b = r->interrupt_bitmap[i];
 
 		if (b) {
-			if (v->irq_pending >= 0 || hweight64(b) > 1)
+			if (irq >= 0 || hweight64(b) > 1)
 				return -EINVAL;
-			v->irq_pending = i * 64 + __ffs64(b);
+			irq = i * 64 + __ffs64(b);
 		}
 	}
+	v->irq_pending = irq;
 	seg_to_svm(&s->cs, &r->cs);
 	seg_to_svm(&s->ds, &r->ds);
 	seg_to_svm(&s->es, &r->es);
@@ -692,6 +707,24 @@ static int svm_fetch(struct hv_vcpu *v, u8 *buf, int len)
 }
 
 /* ---------------------------------------------------------------- */
+/* Execute breakpoints matched in software (see the top of the file) */
+
+/* DR7 enable bits (L and G) of the enabled execute breakpoints. */
+static u8 dr7_exec_enables(u64 dr7)
+{
+	u8 m = 0;
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if ((dr7 >> (2 * i)) & 3 && !((dr7 >> (16 + 4 * i)) & 3))
+			m |= 3 << (2 * i);
+	return m;
+}
+
+/* The first armed execute breakpoint at the current CS.base+RIP. */
+static int svm_step_bp_hit(struct hv_vcpu *v, const u64 *db, u8 bps);
+
+/* ---------------------------------------------------------------- */
 /* Exit helpers */
 
 static u64 svm_pc(struct hv_vcpu *v)
@@ -780,8 +813,35 @@ static int svm_exit_invd(struct hv_vcpu *v)
 
 static int svm_exit_db(struct hv_vcpu *v)
 {
-	struct svm_save *s = &to_svm(v)->vmcb->save;
+	struct svm_vcpu *sv = to_svm(v);
+	struct svm_save *s = &sv->vmcb->save;
 	u64 dr6 = s->dr6;
+	int hit;
+
+	/* A step of ours towards a software-matched breakpoint. */
+	if (sv->step_bps && (dr6 & DR6_BS_BIT)) {
+		const u64 *db = (v->guest_debug & KVM_GUESTDBG_USE_HW_BP) ?
+				v->dbg_db : v->db;
+
+		hit = svm_step_bp_hit(v, db, sv->step_bps);
+		if (hit >= 0 || (v->guest_debug & KVM_GUESTDBG_SINGLESTEP)) {
+			if (hit >= 0)
+				dr6 = (dr6 & ~(DR6_BS_BIT | 0xf)) | 1U << hit;
+			if (v->guest_debug & KVM_GUESTDBG_SINGLESTEP)
+				dr6 |= DR6_BS_BIT;
+			if (!(v->guest_debug & KVM_GUESTDBG_ENABLE)) {
+				/* The guest's own breakpoint: its #DB. */
+				s->dr6 = dr6 & ~DR6_BS_BIT;
+				svm_inject(v, 1, SVM_EVT_TYPE_EXCEPTION, -1);
+				return 1;
+			}
+			svm_debug_exit(v, 1, dr6);
+			s->dr6 = DR6_INIT;
+			return 0;
+		}
+		s->dr6 = DR6_INIT;
+		return 1;
+	}
 
 	if (v->guest_debug & (KVM_GUESTDBG_SINGLESTEP |
 			      KVM_GUESTDBG_USE_HW_BP)) {
@@ -1091,6 +1151,17 @@ static int svm_prepare_irq(struct hv_vcpu *v)
 	return 1;
 }
 
+static int svm_step_bp_hit(struct hv_vcpu *v, const u64 *db, u8 bps)
+{
+	u64 pc = svm_pc(v);
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if ((bps >> (2 * i)) & 3 && db[i] == pc)
+			return i;
+	return -1;
+}
+
 static void svm_fill_run(struct hv_vcpu *v)
 {
 	struct svm_vmcb *vmcb = to_svm(v)->vmcb;
@@ -1119,9 +1190,31 @@ static int svm_enter(struct hv_vcpu *v)
 		memcpy(db, v->db, sizeof(db));
 		dr7 = sv->guest_dr7;
 	}
+	sv->step_bps = svm_exec_bp_quirk ? dr7_exec_enables(dr7) : 0;
+	if (sv->step_bps) {
+		/* Hardware fires before the instruction unless RF is set. */
+		int hit = (vmcb->save.rflags & X86_EFLAGS_RF) ? -1 :
+			  svm_step_bp_hit(v, db, sv->step_bps);
+
+		if (hit >= 0) {
+			if (!(v->guest_debug & KVM_GUESTDBG_ENABLE)) {
+				vmcb->save.dr6 = (vmcb->save.dr6 & ~0xfULL) |
+						 1U << hit;
+				svm_inject(v, 1, SVM_EVT_TYPE_EXCEPTION, -1);
+			} else {
+				svm_debug_exit(v, 1, DR6_INIT | 1U << hit);
+				return 1;
+			}
+		}
+		dr7 &= ~(u64)sv->step_bps;
+		vmcb->control.intercept_exceptions |= 1U << 1;
+	} else if (!(v->guest_debug & KVM_GUESTDBG_ENABLE)) {
+		vmcb->control.intercept_exceptions &= ~(1U << 1);
+	}
 	vmcb->save.dr7 = dr7;
 	hw = dr7 & DR7_ENABLES;
-	if ((v->guest_debug & KVM_GUESTDBG_SINGLESTEP) &&
+	if ((sv->step_bps ||
+	     (v->guest_debug & KVM_GUESTDBG_SINGLESTEP)) &&
 	    !(vmcb->save.rflags & X86_EFLAGS_TF)) {
 		vmcb->save.rflags |= X86_EFLAGS_TF;
 		sv->tf_set = true;
@@ -1185,8 +1278,6 @@ static int svm_enter(struct hv_vcpu *v)
 	if (sv->tf_set)
 		vmcb->save.rflags &= ~X86_EFLAGS_TF;
 	sv->tf_set = false;
-	if (!(v->guest_debug & KVM_GUESTDBG_USE_HW_BP))
-		sv->guest_dr7 = vmcb->save.dr7;
 	return 0;
 }
 
@@ -1239,9 +1330,10 @@ static int svm_run(struct hv_vcpu *v)
 	if (r <= 0)
 		goto out;
 	r = svm_enter(v);
-	if (r)
+	if (r < 0)
 		return r;
-	r = svm_handle_exit(v);
+	/* 1: stopped at a breakpoint before entering. */
+	r = r ? 0 : svm_handle_exit(v);
 out:
 	if (r == 0)
 		svm_fill_run(v);
