@@ -30,7 +30,7 @@
 			   KVM_GUESTDBG_USE_SW_BP | KVM_GUESTDBG_USE_HW_BP | \
 			   KVM_GUESTDBG_BLOCKIRQ)
 
-/* A user memory region: pinned pages, mapped by the nested tables. */
+/* A user memory region; pages[i] is pinned on first use, else NULL. */
 struct hv_slot {
 	bool used;
 	u64 gpa;
@@ -143,6 +143,7 @@ void hv_vm_put(struct hv_vm *vm);
 int hv_vm_set_memory(struct hv_vm *vm,
 		     const struct kvm_userspace_memory_region *r);
 struct hv_slot *hv_vm_find_slot(struct hv_vm *vm, u64 gpa);
+struct page *hv_vm_gpa_page(struct hv_vm *vm, u64 gpa);
 int hv_vm_read_gpa(struct hv_vm *vm, u64 gpa, void *buf, size_t len);
 
 /* vcpu.c */

@@ -294,6 +294,8 @@ static int npt_build(struct hv_vm *vm)
 		if (!slot->used)
 			continue;
 		for (i = 0; i < slot->npages; i++) {
+			if (!slot->pages[i])
+				continue;
 			r = npt_map(s, slot->gpa + ((u64)i << PAGE_SHIFT),
 				    page_to_phys(slot->pages[i]));
 			if (r) {
@@ -1042,11 +1044,32 @@ static int svm_exit_vintr(struct hv_vcpu *v)
 	return 1;
 }
 
-/* A nested page fault outside every slot: MMIO, which needs an
- * instruction emulator this driver does not have. */
+/*
+ * A nested page fault.  Inside a slot: the first touch of that page,
+ * which is pinned and mapped now.  Outside every slot: MMIO, which
+ * needs an instruction emulator this driver does not have.
+ */
 static int svm_exit_npf(struct hv_vcpu *v)
 {
-	return svm_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
+	struct hv_vm *vm = v->vm;
+	u64 gpa = to_svm(v)->vmcb->control.exit_info_2 & PAGE_MASK;
+	struct page *pg;
+	int r;
+
+	mutex_lock(&vm->lock);
+	pg = hv_vm_gpa_page(vm, gpa);
+	if (IS_ERR(pg))
+		r = PTR_ERR(pg);
+	else if (!pg)
+		r = 1;
+	else
+		r = npt_map(vm->arch, gpa, page_to_phys(pg));
+	mutex_unlock(&vm->lock);
+	if (r < 0)
+		return r;
+	if (r == 1)
+		return svm_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
+	return 1;
 }
 
 static int svm_exit_task_switch(struct hv_vcpu *v)

@@ -3,8 +3,10 @@
  * VMs and their memory slots.
  *
  * Context: process context, may sleep.  A VM lives as long as its fd or
- * any of its vCPUs (a kref); its slots pin the user pages they map, so
- * the nested page tables never point at memory the kernel could reuse.
+ * any of its vCPUs (a kref).  A slot pins each user page the first time
+ * the guest (or the driver) touches it and keeps it pinned until the
+ * slot goes, so the nested page tables never point at memory the kernel
+ * could reuse, and a large, sparsely used guest costs only what it uses.
  * Slots change only while no vCPU is inside KVM_RUN (vm->running == 0),
  * which is what lets the backend build its tables without locking
  * against a running guest.
@@ -22,11 +24,41 @@
 
 static void hv_slot_release(struct hv_slot *s)
 {
+	unsigned long i;
+
 	if (!s->used)
 		return;
-	unpin_user_pages_dirty_lock(s->pages, s->npages, true);
+	for (i = 0; i < s->npages; i++)
+		if (s->pages[i])
+			unpin_user_pages_dirty_lock(&s->pages[i], 1, true);
 	kvfree(s->pages);
 	memset(s, 0, sizeof(*s));
+}
+
+/*
+ * The page behind guest-physical gpa, pinned on first use; NULL where no
+ * slot maps gpa, an ERR_PTR when the user memory behind it is gone.
+ * vm->lock held.
+ */
+struct page *hv_vm_gpa_page(struct hv_vm *vm, u64 gpa)
+{
+	struct hv_slot *s = hv_vm_find_slot(vm, gpa);
+	unsigned long idx;
+	long got;
+
+	if (!s)
+		return NULL;
+	idx = (gpa - s->gpa) >> PAGE_SHIFT;
+	if (!s->pages[idx]) {
+		got = pin_user_pages_fast(s->uaddr + (idx << PAGE_SHIFT), 1,
+					  FOLL_WRITE | FOLL_LONGTERM,
+					  &s->pages[idx]);
+		if (got != 1) {
+			s->pages[idx] = NULL;
+			return ERR_PTR(got < 0 ? got : -EFAULT);
+		}
+	}
+	return s->pages[idx];
 }
 
 static void hv_vm_release(struct kref *ref)
@@ -89,7 +121,6 @@ int hv_vm_set_memory(struct hv_vm *vm,
 {
 	struct hv_slot *s, n = { 0 };
 	unsigned long npages;
-	long got;
 	int i, ret;
 
 	if (r->slot >= HV_MAX_SLOTS || r->flags)
@@ -106,8 +137,6 @@ int hv_vm_set_memory(struct hv_vm *vm,
 			r->memory_size)))
 		return -EINVAL;
 	npages = r->memory_size >> PAGE_SHIFT;
-	if (npages > totalram_pages() / 2)
-		return -ENOMEM;
 
 	mutex_lock(&vm->lock);
 	ret = -EBUSY;
@@ -137,18 +166,9 @@ int hv_vm_set_memory(struct hv_vm *vm,
 	}
 
 	ret = -ENOMEM;
-	n.pages = kvmalloc_array(npages, sizeof(*n.pages), GFP_KERNEL_ACCOUNT);
+	n.pages = kvcalloc(npages, sizeof(*n.pages), GFP_KERNEL_ACCOUNT);
 	if (!n.pages)
 		goto out;
-	got = pin_user_pages_fast(r->userspace_addr, npages,
-				  FOLL_WRITE | FOLL_LONGTERM, n.pages);
-	if (got != npages) {
-		if (got > 0)
-			unpin_user_pages(n.pages, got);
-		kvfree(n.pages);
-		ret = got < 0 ? (int)got : -EFAULT;
-		goto out;
-	}
 	n.used = true;
 	n.gpa = r->guest_phys_addr;
 	n.size = r->memory_size;
@@ -179,20 +199,26 @@ struct hv_slot *hv_vm_find_slot(struct hv_vm *vm, u64 gpa)
 /* Copy guest-physical memory; -EFAULT where no slot maps it. */
 int hv_vm_read_gpa(struct hv_vm *vm, u64 gpa, void *buf, size_t len)
 {
+	int r = 0;
+
+	mutex_lock(&vm->lock);
 	while (len) {
-		struct hv_slot *s = hv_vm_find_slot(vm, gpa);
+		struct page *pg = hv_vm_gpa_page(vm, gpa);
 		size_t off = offset_in_page(gpa);
 		size_t n = min_t(size_t, len, PAGE_SIZE - off);
 		void *p;
 
-		if (!s)
-			return -EFAULT;
-		p = kmap_local_page(s->pages[(gpa - s->gpa) >> PAGE_SHIFT]);
+		if (IS_ERR_OR_NULL(pg)) {
+			r = -EFAULT;
+			break;
+		}
+		p = kmap_local_page(pg);
 		memcpy(buf, p + off, n);
 		kunmap_local(p);
 		buf += n;
 		gpa += n;
 		len -= n;
 	}
-	return 0;
+	mutex_unlock(&vm->lock);
+	return r;
 }
