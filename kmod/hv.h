@@ -92,6 +92,8 @@ struct hv_vcpu {
 	enum hv_pending pending;
 	unsigned int pending_size;	/* IN: bytes */
 	u64 pending_rip;		/* where the instruction ends */
+	u64 pending_at;			/* where it starts: if user space
+					 * moves RIP, the exit is dropped */
 	/* A triple fault was reported; state kept until user space
 	 * rewrites the registers. */
 	bool shutdown;

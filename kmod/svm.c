@@ -929,6 +929,7 @@ static int svm_exit_io(struct hv_vcpu *v)
 	}
 	v->pending_size = size;
 	v->pending_rip = vmcb->control.exit_info_2;
+	v->pending_at = vmcb->save.rip;
 	return 0;
 }
 
@@ -1119,7 +1120,9 @@ static int svm_handle_exit(struct hv_vcpu *v)
 	struct svm_control *c = &to_svm(v)->vmcb->control;
 	u64 code = c->exit_code;
 
-	/* An event cut short by the exit is delivered again. */
+	/* What was injected has been delivered, unless the exit cut it
+	 * short: then it is delivered again. */
+	c->event_inj = 0;
 	if (c->exit_int_info & SVM_EVT_VALID) {
 		c->event_inj = c->exit_int_info;
 		c->event_inj_err = c->exit_int_info_err;
@@ -1157,6 +1160,8 @@ static int svm_prepare_irq(struct hv_vcpu *v)
 		if (open) {
 			svm_inject(v, v->irq_pending, SVM_EVT_TYPE_INTR, -1);
 			v->irq_pending = -1;
+			c->int_ctl &= ~(SVM_V_IRQ | SVM_V_IGN_TPR);
+			c->intercept_misc1 &= ~SVM_INTERCEPT_VINTR;
 			return 1;
 		}
 	} else if (!v->run->request_interrupt_window || blocked) {
@@ -1309,6 +1314,11 @@ static int svm_complete(struct hv_vcpu *v)
 {
 	struct svm_save *s = &to_svm(v)->vmcb->save;
 
+	/* User space moved the vCPU elsewhere: nothing to finish. */
+	if (s->rip != v->pending_at) {
+		v->pending = HV_PENDING_NONE;
+		return 1;
+	}
 	if (v->pending == HV_PENDING_IO_IN)
 		memcpy(&s->rax, (u8 *)v->run + HV_PIO_OFFSET,
 		       v->pending_size);

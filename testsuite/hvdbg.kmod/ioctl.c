@@ -1,10 +1,10 @@
 /*
  * kmod-ioctl: throw invalid arguments at every ioctl of /dev/hvdbg and
  * check each errno, then run a small real-mode guest through I/O, HLT,
- * single-step, int3, a DR0 breakpoint, signals, memory it may not use
- * and a triple fault to
- * show the driver still works; finally close everything in unusual
- * orders and check that the module's reference count drops back to 0.
+ * single-step, int3, a DR0 breakpoint, a signal, memory it may not use,
+ * an interrupt and its window, and a triple fault to show the driver
+ * still works; finally close everything in unusual orders and check
+ * that the module's reference count drops back to 0.
  *
  * Usage: kmod-ioctl [DEVICE]	(default /dev/hvdbg)
  * Prints one "PASS: what" or "FAIL: what: why" line per check and exits
@@ -92,6 +92,12 @@ static const uint8_t code[] = {
 	0xeb, 0xfe,		/* 100b: jmp . */
 	0x90, 0x90, 0x90,	/* 100d */
 	0x0f, 0x0b,		/* 1010: ud2 */
+	[0x20] = 0xb0, 0x77,	/* 1020: mov $0x77, %al (vector 0x20) */
+	0xe6, 0x82,		/* 1022: out %al, $0x82 */
+	0xf4,			/* 1024: hlt */
+	[0x30] = 0xfb,		/* 1030: sti */
+	0x90,			/* 1031: nop */
+	0xeb, 0xfe,		/* 1032: jmp . */
 };
 
 static int vm_fd, vcpu_fd;
@@ -443,6 +449,31 @@ static void guest(uint8_t *mem, uint8_t *spare)
 	sregs.cs.base = 0;
 	sregs.cs.selector = 0;
 	ioctl(vcpu_fd, KVM_SET_SREGS, &sregs);
+
+	/* KVM_INTERRUPT and the interrupt window: IVT entry 0x20 points
+	 * at CODE + 0x20; the guest enables interrupts at CODE + 0x30. */
+	mem[0x80] = (CODE + 0x20) & 0xff;
+	mem[0x81] = (CODE + 0x20) >> 8;
+	mem[0x82] = mem[0x83] = 0;
+	set_rip(CODE + 0x30);
+	run->request_interrupt_window = 1;
+	r = run_once();
+	expect_eq("interrupt window: KVM_EXIT_IRQ_WINDOW_OPEN",
+		  run->exit_reason, KVM_EXIT_IRQ_WINDOW_OPEN);
+	expect_eq("interrupt window: IF set", run->if_flag, 1);
+	expect_eq("interrupt window: ready for injection",
+		  run->ready_for_interrupt_injection, 1);
+	run->request_interrupt_window = 0;
+	{
+		struct kvm_interrupt irq = { .irq = 0x20 };
+
+		expect_ok("KVM_INTERRUPT 0x20 into the guest",
+			  ioctl(vcpu_fd, KVM_INTERRUPT, &irq));
+	}
+	r = run_once();
+	expect_eq("interrupt: the handler's OUT", run->exit_reason,
+		  KVM_EXIT_IO);
+	expect_eq("interrupt: the handler's port", run->io.port, 0x82);
 
 	/* No IVT to speak of: #UD, #GP, #DF, shutdown. */
 	ioctl(vcpu_fd, KVM_GET_SREGS, &sregs);
