@@ -64,4 +64,4 @@ static void __exit hv_exit(void)
 module_init(hv_init);
 module_exit(hv_exit);
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("hvdbg: a debugging hypervisor speaking the KVM run/debug ABI");
+MODULE_DESCRIPTION("hvdbg: debugging hypervisor, KVM run/debug ABI");

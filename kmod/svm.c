@@ -238,10 +238,12 @@ static void npt_free_level(u64 *table, int level)
 	int i;
 
 	if (level > 1) {
-		for (i = 0; i < 512; i++)
-			if (table[i] & _PAGE_PRESENT)
-				npt_free_level(phys_to_virt(table[i] & PTE_ADDR),
-					       level - 1);
+		for (i = 0; i < 512; i++) {
+			if (!(table[i] & _PAGE_PRESENT))
+				continue;
+			npt_free_level(phys_to_virt(table[i] & PTE_ADDR),
+				       level - 1);
+		}
 	}
 	free_page((unsigned long)table);
 }
@@ -268,7 +270,9 @@ static int npt_map(struct svm_vm *s, u64 gpa, phys_addr_t hpa)
 		u64 *e = &table[(gpa >> shift) & 511];
 
 		if (!(*e & _PAGE_PRESENT)) {
-			void *next = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+			void *next;
+
+			next = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 
 			if (!next)
 				return -ENOMEM;
@@ -650,8 +654,8 @@ static int svm_gva_to_gpa(struct hv_vcpu *v, u64 la, u64 *gpa)
 		shift = 39;
 	} else if (s->cr4 & X86_CR4_PAE) {
 		la &= 0xffffffffULL;
-		if (gpa_read64(v, (s->cr3 & 0xffffffe0ULL) + ((la >> 30) & 3) * 8,
-			       &e, 8) || !(e & _PAGE_PRESENT))
+		e = (s->cr3 & 0xffffffe0ULL) + ((la >> 30) & 3) * 8;
+		if (gpa_read64(v, e, &e, 8) || !(e & _PAGE_PRESENT))
 			return -EFAULT;
 		table = e & PTE_ADDR;
 		shift = 21;
