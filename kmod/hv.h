@@ -86,6 +86,10 @@ struct hv_vcpu {
 	u64 dbg_db[4];
 	u64 dbg_dr7;
 
+	/* HVDBG_SET_CATCH */
+	u32 catch_flags;
+	u32 catch_exceptions;
+
 	/* KVM_INTERRUPT: one external interrupt waiting for delivery */
 	int irq_pending;		/* vector, or -1 */
 
@@ -133,6 +137,8 @@ struct hv_ops {
 			      const struct kvm_debugregs *d);
 	/* Flags already validated; the backend arms its intercepts. */
 	void (*set_guest_debug)(struct hv_vcpu *v);
+	void (*set_catch)(struct hv_vcpu *v);
+	u32 catch_flags;		/* HVDBG_CATCH_* it implements */
 };
 
 extern const struct hv_ops *hv;

@@ -36,6 +36,8 @@ long hv_check_extension(long cap)
 		return hv->backend_id;
 	case HVDBG_CAP_DEBUG_QUIRKS:
 		return HVDBG_DEBUG_HW_BP | HVDBG_DEBUG_INT3;
+	case HVDBG_CAP_CATCH:
+		return hv->catch_flags;
 	default:
 		return 0;
 	}
@@ -115,6 +117,7 @@ static long hv_vcpu_ioctl_locked(struct hv_vcpu *v, unsigned int ioctl,
 		struct kvm_debugregs dregs;
 		struct kvm_guest_debug dbg;
 		struct kvm_interrupt irq;
+		struct hvdbg_catch c;
 	} u;
 
 	switch (ioctl) {
@@ -160,6 +163,19 @@ static long hv_vcpu_ioctl_locked(struct hv_vcpu *v, unsigned int ioctl,
 		if (copy_from_user(&u.dbg, argp, sizeof(u.dbg)))
 			return -EFAULT;
 		return hv_set_guest_debug(v, &u.dbg);
+	case HVDBG_SET_CATCH:
+		if (copy_from_user(&u.c, argp, sizeof(u.c)))
+			return -EFAULT;
+		if (u.c.flags & ~hv->catch_flags ||
+		    u.c.reserved[0] || u.c.reserved[1] || u.c.reserved[2] ||
+		    u.c.exceptions & ((1U << 1) | (1U << 3)) ||
+		    (u.c.exceptions && !(u.c.flags & HVDBG_CATCH_EXCEPTION)))
+			return -EINVAL;
+		v->catch_flags = u.c.flags;
+		v->catch_exceptions = (u.c.flags & HVDBG_CATCH_EXCEPTION) ?
+				      u.c.exceptions : 0;
+		hv->set_catch(v);
+		return 0;
 	case KVM_INTERRUPT:
 		if (copy_from_user(&u.irq, argp, sizeof(u.irq)))
 			return -EFAULT;

@@ -98,6 +98,17 @@ struct svm_vcpu {
 	bool tf_set;			/* TF is ours, not the guest's */
 	/* Execute breakpoints (DR7 bits) matched by stepping this run. */
 	u8 step_bps;
+	/* After a catchpoint exit: what resuming at catch_at means. */
+	enum { CATCH_NONE, CATCH_STEP, CATCH_REINJECT, CATCH_SKIP } catch_next;
+	u64 catch_at;
+	u32 catch_event;		/* CATCH_REINJECT: event_inj value */
+	u32 catch_err;
+	u64 catch_cr2;
+	/* Stepping over a caught instruction, its intercepts lifted;
+	 * stepped_over: the exit being handled ends such a step. */
+	bool step_over;
+	bool stepped_over;
+	u64 step_over_at;
 	u64 guest_dr7;			/* the guest's own DR7 */
 };
 
@@ -409,18 +420,38 @@ static void svm_reset(struct hv_vcpu *v)
 	to_svm(v)->guest_dr7 = DR7_INIT;
 }
 
-static void svm_set_guest_debug(struct hv_vcpu *v)
+/* The intercepts guest debugging and the catchpoints ask for. */
+static void svm_update_intercepts(struct hv_vcpu *v)
 {
 	struct svm_control *c = &to_svm(v)->vmcb->control;
+	u32 f = v->catch_flags;
 
-	c->intercept_exceptions &= ~((1U << 1) | (1U << 3));
-	c->intercept_misc1 &= ~SVM_INTERCEPT_INTN;
+	c->intercept_exceptions = v->catch_exceptions;
+	c->intercept_misc1 &= ~(SVM_INTERCEPT_INTN | SVM_INTERCEPT_IDTR_WRITE |
+				SVM_INTERCEPT_GDTR_WRITE);
 	if (v->guest_debug & KVM_GUESTDBG_ENABLE)
 		c->intercept_exceptions |= 1U << 1;
 	if (v->guest_debug & KVM_GUESTDBG_USE_SW_BP) {
 		c->intercept_exceptions |= 1U << 3;
 		c->intercept_misc1 |= SVM_INTERCEPT_INTN;
 	}
+	c->intercept_cr = ((f & HVDBG_CATCH_CR0) ? 1U << 16 : 0) |
+			  ((f & HVDBG_CATCH_CR3) ? 1U << 19 : 0) |
+			  ((f & HVDBG_CATCH_CR4) ? 1U << 20 : 0);
+	if (f & HVDBG_CATCH_IDT)
+		c->intercept_misc1 |= SVM_INTERCEPT_IDTR_WRITE;
+	if (f & HVDBG_CATCH_GDT)
+		c->intercept_misc1 |= SVM_INTERCEPT_GDTR_WRITE;
+}
+
+static void svm_set_guest_debug(struct hv_vcpu *v)
+{
+	svm_update_intercepts(v);
+}
+
+static void svm_set_catch(struct hv_vcpu *v)
+{
+	svm_update_intercepts(v);
 }
 
 static int svm_vcpu_init(struct hv_vcpu *v)
@@ -466,7 +497,7 @@ static int svm_vcpu_init(struct hv_vcpu *v)
 	c->nested_ctl = 1;
 	c->nested_cr3 = virt_to_phys(((struct svm_vm *)vm->arch)->npt_root);
 	svm_reset(v);
-	svm_set_guest_debug(v);
+	svm_update_intercepts(v);
 	return 0;
 }
 
@@ -824,6 +855,12 @@ static int svm_exit_db(struct hv_vcpu *v)
 	u64 dr6 = s->dr6;
 	int hit;
 
+	/* The step over a caught instruction, nobody else's. */
+	if (sv->stepped_over && (dr6 & DR6_BS_BIT) && !sv->step_bps &&
+	    !(v->guest_debug & KVM_GUESTDBG_SINGLESTEP)) {
+		s->dr6 = DR6_INIT;
+		return 1;
+	}
 	/* A step of ours towards a software-matched breakpoint. */
 	if (sv->step_bps && (dr6 & DR6_BS_BIT)) {
 		const u64 *db = (v->guest_debug & KVM_GUESTDBG_USE_HW_BP) ?
@@ -937,6 +974,9 @@ static int svm_exit_io(struct hv_vcpu *v)
 	return 0;
 }
 
+static int svm_catch_exit(struct hv_vcpu *v, u32 what, u64 dr6, u64 dr7,
+			  int next);
+
 /* RDMSR/WRMSR (0F 32 / 0F 30): EFER only; anything else is #GP. */
 static int svm_exit_msr(struct hv_vcpu *v)
 {
@@ -955,6 +995,14 @@ static int svm_exit_msr(struct hv_vcpu *v)
 		v->gprs[HV_RDX] = val >> 32;
 	} else {
 		val = (u32)s->rax | v->gprs[HV_RDX] << 32;
+		if ((v->catch_flags & HVDBG_CATCH_EFER) &&
+		    !(to_svm(v)->catch_next == CATCH_SKIP &&
+		      to_svm(v)->catch_at == s->rip)) {
+			/* Reported first; resuming here writes it. */
+			return svm_catch_exit(v, HVDBG_EXIT_EFER, DR6_INIT,
+					      val, CATCH_SKIP);
+		}
+		to_svm(v)->catch_next = CATCH_NONE;
 		if (val & ~EFER_ALLOWED ||
 		    (((val ^ s->efer) & EFER_LME) && (s->cr0 & X86_CR0_PG))) {
 			svm_inject(v, 13, SVM_EVT_TYPE_EXCEPTION, 0);
@@ -1027,6 +1075,54 @@ static int svm_exit_dr(struct hv_vcpu *v)
 	return 1;
 }
 
+/* Report a catchpoint; resuming at this RIP does what next says. */
+static int svm_catch_exit(struct hv_vcpu *v, u32 what, u64 dr6, u64 dr7,
+			  int next)
+{
+	struct svm_vcpu *sv = to_svm(v);
+
+	svm_debug_exit(v, what, dr6);
+	v->run->debug.arch.dr7 = dr7;
+	sv->catch_next = next;
+	sv->catch_at = sv->vmcb->save.rip;
+	return 0;
+}
+
+/* MOV to CR0/CR3/CR4 (and CLTS, LMSW): stopped before it runs. */
+static int svm_exit_cr_write(struct hv_vcpu *v)
+{
+	u32 cr = to_svm(v)->vmcb->control.exit_code - SVM_EXIT_WRITE_CR0;
+
+	return svm_catch_exit(v, HVDBG_EXIT_CR | cr, DR6_INIT, 0, CATCH_STEP);
+}
+
+static int svm_exit_dt_write(struct hv_vcpu *v)
+{
+	bool gdt = to_svm(v)->vmcb->control.exit_code == SVM_EXIT_GDTR_WRITE;
+
+	return svm_catch_exit(v, HVDBG_EXIT_DT | (gdt ? 'G' : 'I'), DR6_INIT,
+			      0, CATCH_STEP);
+}
+
+/* A caught exception, before delivery.  Resuming delivers it. */
+static int svm_exit_exception(struct hv_vcpu *v)
+{
+	struct svm_vcpu *sv = to_svm(v);
+	struct svm_control *c = &sv->vmcb->control;
+	u32 vec = c->exit_code - SVM_EXIT_EXCP_BASE;
+	/* The vectors that push an error code. */
+	bool has_err = (1U << vec) & 0x60227d00U;
+	u64 err = has_err ? (u32)c->exit_info_1 : 0;
+	u64 cr2 = vec == 14 ? c->exit_info_2 : 0;
+
+	sv->catch_event = vec | SVM_EVT_TYPE_EXCEPTION | SVM_EVT_VALID |
+			  (has_err ? SVM_EVT_ERR_VALID : 0);
+	sv->catch_err = err;
+	sv->catch_cr2 = cr2;
+	return svm_catch_exit(v, HVDBG_EXIT_EXCEPTION | vec, err, cr2,
+			      CATCH_REINJECT);
+}
+
 static int svm_exit_shutdown(struct hv_vcpu *v)
 {
 	/* A triple fault: the state stays as it was, no reset. */
@@ -1092,8 +1188,14 @@ static int (*const svm_exit_handlers[])(struct hv_vcpu *v) = {
 	DR_READ(4), DR_READ(5), DR_READ(6), DR_READ(7),
 	DR_WRITE(0), DR_WRITE(1), DR_WRITE(2), DR_WRITE(3),
 	DR_WRITE(4), DR_WRITE(5), DR_WRITE(6), DR_WRITE(7),
+	[SVM_EXIT_WRITE_CR0]		= svm_exit_cr_write,
+	[SVM_EXIT_WRITE_CR3]		= svm_exit_cr_write,
+	[SVM_EXIT_WRITE_CR4]		= svm_exit_cr_write,
+	[SVM_EXIT_EXCP_BASE ... SVM_EXIT_EXCP_BASE + 31] = svm_exit_exception,
 	[SVM_EXIT_EXCP_BASE + 1]	= svm_exit_db,
 	[SVM_EXIT_EXCP_BASE + 3]	= svm_exit_bp,
+	[SVM_EXIT_IDTR_WRITE]		= svm_exit_dt_write,
+	[SVM_EXIT_GDTR_WRITE]		= svm_exit_dt_write,
 	[SVM_EXIT_INTR]			= svm_exit_continue,
 	[SVM_EXIT_NMI]			= svm_exit_continue,
 	[SVM_EXIT_SMI]			= svm_exit_continue,
@@ -1122,8 +1224,16 @@ static int (*const svm_exit_handlers[])(struct hv_vcpu *v) = {
 static int svm_handle_exit(struct hv_vcpu *v)
 {
 	struct svm_control *c = &to_svm(v)->vmcb->control;
+	struct svm_vcpu *sv = to_svm(v);
 	u64 code = c->exit_code;
+	int r;
 
+	/* A step over a caught instruction ends with any exit. */
+	sv->stepped_over = sv->step_over;
+	if (sv->step_over) {
+		sv->step_over = false;
+		svm_update_intercepts(v);
+	}
 	/* What was injected has been delivered, unless the exit cut it
 	 * short: then it is delivered again. */
 	c->event_inj = 0;
@@ -1138,12 +1248,22 @@ static int svm_handle_exit(struct hv_vcpu *v)
 		return 0;
 	}
 	if (code == SVM_EXIT_NPF)
-		return svm_exit_npf(v);
-	if (code < ARRAY_SIZE(svm_exit_handlers) && svm_exit_handlers[code])
-		return svm_exit_handlers[code](v);
-	v->run->exit_reason = KVM_EXIT_UNKNOWN;
-	v->run->hw.hardware_exit_reason = code;
-	return 0;
+		r = svm_exit_npf(v);
+	else if (code < ARRAY_SIZE(svm_exit_handlers) &&
+		 svm_exit_handlers[code])
+		r = svm_exit_handlers[code](v);
+	else {
+		v->run->exit_reason = KVM_EXIT_UNKNOWN;
+		v->run->hw.hardware_exit_reason = code;
+		r = 0;
+	}
+	/* An exit handled here (first touch of the operand's page, an
+	 * interrupt) before the caught instruction completed: step again. */
+	if (sv->stepped_over && r == 1 &&
+	    code != SVM_EXIT_EXCP_BASE + 1 &&
+	    sv->vmcb->save.rip == sv->step_over_at)
+		sv->step_over = true;
+	return r;
 }
 
 /* ---------------------------------------------------------------- */
@@ -1239,13 +1359,20 @@ static int svm_enter(struct hv_vcpu *v)
 			}
 		}
 		dr7 &= ~(u64)sv->step_bps;
+	}
+	if (sv->step_bps || sv->step_over)
 		vmcb->control.intercept_exceptions |= 1U << 1;
-	} else if (!(v->guest_debug & KVM_GUESTDBG_ENABLE)) {
+	else if (!(v->guest_debug & KVM_GUESTDBG_ENABLE))
 		vmcb->control.intercept_exceptions &= ~(1U << 1);
+	if (sv->step_over) {
+		/* Let the caught instruction run, once. */
+		vmcb->control.intercept_cr = 0;
+		vmcb->control.intercept_misc1 &= ~(SVM_INTERCEPT_IDTR_WRITE |
+						   SVM_INTERCEPT_GDTR_WRITE);
 	}
 	vmcb->save.dr7 = dr7;
 	hw = dr7 & DR7_ENABLES;
-	if ((sv->step_bps ||
+	if ((sv->step_bps || sv->step_over ||
 	     (v->guest_debug & KVM_GUESTDBG_SINGLESTEP)) &&
 	    !(vmcb->save.rflags & X86_EFLAGS_TF)) {
 		vmcb->save.rflags |= X86_EFLAGS_TF;
@@ -1338,6 +1465,36 @@ static int svm_complete(struct hv_vcpu *v)
 	return 1;
 }
 
+/* Resuming after a catchpoint: carry out what was caught. */
+static void svm_catch_resume(struct hv_vcpu *v)
+{
+	struct svm_vcpu *sv = to_svm(v);
+	struct svm_vmcb *vmcb = sv->vmcb;
+
+	if (sv->catch_next == CATCH_NONE)
+		return;
+	if (vmcb->save.rip != sv->catch_at) {
+		sv->catch_next = CATCH_NONE;
+		return;
+	}
+	switch (sv->catch_next) {
+	case CATCH_STEP:
+		sv->step_over = true;
+		sv->step_over_at = sv->catch_at;
+		break;
+	case CATCH_REINJECT:
+		if ((sv->catch_event & 0xff) == 14)
+			vmcb->save.cr2 = sv->catch_cr2;
+		vmcb->control.event_inj = sv->catch_event;
+		vmcb->control.event_inj_err = sv->catch_err;
+		break;
+	default:
+		/* CATCH_SKIP: the WRMSR handler takes it. */
+		return;
+	}
+	sv->catch_next = CATCH_NONE;
+}
+
 static int svm_run(struct hv_vcpu *v)
 {
 	struct hv_vm *vm = v->vm;
@@ -1363,6 +1520,7 @@ static int svm_run(struct hv_vcpu *v)
 			return r;
 		to_svm(v)->flush = true;
 	}
+	svm_catch_resume(v);
 	r = svm_prepare_irq(v);
 	if (r <= 0)
 		goto out;
@@ -1398,4 +1556,9 @@ const struct hv_ops hv_svm_ops = {
 	.get_debugregs		= svm_get_debugregs,
 	.set_debugregs		= svm_set_debugregs,
 	.set_guest_debug	= svm_set_guest_debug,
+	.set_catch		= svm_set_catch,
+	.catch_flags		= HVDBG_CATCH_CR0 | HVDBG_CATCH_CR3 |
+				  HVDBG_CATCH_CR4 | HVDBG_CATCH_EFER |
+				  HVDBG_CATCH_GDT | HVDBG_CATCH_IDT |
+				  HVDBG_CATCH_EXCEPTION | HVDBG_CATCH_TRIPLE,
 };

@@ -125,6 +125,8 @@ static_assert(sizeof(struct svm_vmcb) == 4096);
 #define SVM_INTERCEPT_SMI		(1U << 2)
 #define SVM_INTERCEPT_INIT		(1U << 3)
 #define SVM_INTERCEPT_VINTR		(1U << 4)
+#define SVM_INTERCEPT_IDTR_WRITE	(1U << 10)
+#define SVM_INTERCEPT_GDTR_WRITE	(1U << 11)
 #define SVM_INTERCEPT_INTN		(1U << 21)
 #define SVM_INTERCEPT_INVD		(1U << 22)
 #define SVM_INTERCEPT_HLT		(1U << 24)
@@ -159,12 +161,17 @@ static_assert(sizeof(struct svm_vmcb) == 4096);
 #define SVM_EVT_TYPE_SOFT		(4U << 8)
 
 /* exit codes */
+#define SVM_EXIT_WRITE_CR0		0x010
+#define SVM_EXIT_WRITE_CR3		0x013
+#define SVM_EXIT_WRITE_CR4		0x014
 #define SVM_EXIT_EXCP_BASE		0x040
 #define SVM_EXIT_INTR			0x060
 #define SVM_EXIT_NMI			0x061
 #define SVM_EXIT_SMI			0x062
 #define SVM_EXIT_INIT			0x063
 #define SVM_EXIT_VINTR			0x064
+#define SVM_EXIT_IDTR_WRITE		0x06a
+#define SVM_EXIT_GDTR_WRITE		0x06b
 #define SVM_EXIT_SWINT			0x075
 #define SVM_EXIT_INVD			0x076
 #define SVM_EXIT_HLT			0x078

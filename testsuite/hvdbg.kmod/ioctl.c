@@ -2,7 +2,8 @@
  * kmod-ioctl: throw invalid arguments at every ioctl of /dev/hvdbg and
  * check each errno, then run a small real-mode guest through I/O, HLT,
  * single-step, int3, a DR0 breakpoint, a signal, memory it may not use,
- * an interrupt and its window, and a triple fault to show the driver
+ * an interrupt and its window, the project's catchpoints (CR0, CR3, CR4,
+ * EFER, LGDT, LIDT, #UD) and a triple fault to show the driver
  * still works; finally close everything in unusual orders and check
  * that the module's reference count drops back to 0.
  *
@@ -98,6 +99,22 @@ static const uint8_t code[] = {
 	[0x30] = 0xfb,		/* 1030: sti */
 	0x90,			/* 1031: nop */
 	0xeb, 0xfe,		/* 1032: jmp . */
+	/* Catchpoints */
+	[0x40] = 0x0f, 0x20, 0xc0,	/* 1040: mov %cr0, %eax */
+	0x0f, 0x22, 0xc0,		/* 1043: mov %eax, %cr0 */
+	0x0f, 0x22, 0xd8,		/* 1046: mov %eax, %cr3 */
+	0x0f, 0x20, 0xe0,		/* 1049: mov %cr4, %eax */
+	0x66, 0x0d, 0x00, 0x02, 0x00, 0x00, /* 104c: or $0x200, %eax */
+	0x0f, 0x22, 0xe0,		/* 1052: mov %eax, %cr4 */
+	0x0f, 0x01, 0x16, 0x00, 0x20,	/* 1055: lgdt 0x2000 */
+	0x0f, 0x01, 0x1e, 0x00, 0x20,	/* 105a: lidt 0x2000 */
+	0x66, 0xb9, 0x80, 0x00, 0x00, 0xc0, /* 105f: mov $0xc0000080, %ecx */
+	0x0f, 0x32,			/* 1065: rdmsr */
+	0x0f, 0x30,			/* 1067: wrmsr */
+	0x0f, 0x0b,			/* 1069: ud2 */
+	[0x70] = 0xb0, 0x66,		/* 1070: mov $0x66, %al (#UD) */
+	0xe6, 0x83,			/* 1072: out %al, $0x83 */
+	0xf4,				/* 1074: hlt */
 };
 
 static int vm_fd, vcpu_fd;
@@ -358,6 +375,83 @@ static void bad_arguments(int dev, uint8_t *mem, uint8_t *spare)
 	(void)fd;
 }
 
+/* One catchpoint exit: what and where. */
+static void expect_catch(const char *what, uint32_t exception, uint64_t pc)
+{
+	char m[128];
+	int r = run_once();
+
+	snprintf(m, sizeof(m), "catch %s: KVM_EXIT_DEBUG", what);
+	expect_eq(m, r < 0 ? ~0U : run->exit_reason, KVM_EXIT_DEBUG);
+	snprintf(m, sizeof(m), "catch %s: the event", what);
+	expect_eq(m, run->debug.arch.exception, exception);
+	snprintf(m, sizeof(m), "catch %s: before the instruction", what);
+	expect_eq(m, run->debug.arch.pc, pc);
+}
+
+static void catchpoints(uint8_t *mem)
+{
+	struct hvdbg_catch c = { 0 };
+	struct kvm_sregs sregs;
+
+	expect_eq("HVDBG_CAP_CATCH",
+		  ioctl(vm_fd, KVM_CHECK_EXTENSION, HVDBG_CAP_CATCH), 0xff);
+	expect_err("catch: NULL argument",
+		   ioctl(vcpu_fd, HVDBG_SET_CATCH, NULL), EFAULT);
+	c.flags = 1U << 20;
+	expect_err("catch: unknown flag",
+		   ioctl(vcpu_fd, HVDBG_SET_CATCH, &c), EINVAL);
+	c.flags = HVDBG_CATCH_EXCEPTION;
+	c.exceptions = 1U << 3;
+	expect_err("catch: #BP belongs to guest debug",
+		   ioctl(vcpu_fd, HVDBG_SET_CATCH, &c), EINVAL);
+	c.flags = 0;
+	c.exceptions = 1U << 6;
+	expect_err("catch: vectors without HVDBG_CATCH_EXCEPTION",
+		   ioctl(vcpu_fd, HVDBG_SET_CATCH, &c), EINVAL);
+	c.exceptions = 0;
+	c.reserved[1] = 1;
+	expect_err("catch: reserved field",
+		   ioctl(vcpu_fd, HVDBG_SET_CATCH, &c), EINVAL);
+
+	/* A descriptor at 0x2000 for LGDT/LIDT: the IVT where it is. */
+	memset(mem + 0x2000, 0, 6);
+	mem[0x2000] = 0xff;
+	mem[0x2001] = 0x03;
+	/* IVT entry 6 (#UD) -> CODE + 0x70 */
+	mem[0x18] = (CODE + 0x70) & 0xff;
+	mem[0x19] = (CODE + 0x70) >> 8;
+	mem[0x1a] = mem[0x1b] = 0;
+
+	memset(&c, 0, sizeof(c));
+	c.flags = 0xff;
+	c.exceptions = 1U << 6;
+	expect_ok("catch: arm everything", ioctl(vcpu_fd, HVDBG_SET_CATCH, &c));
+	set_rip(CODE + 0x40);
+	expect_catch("cr0", HVDBG_EXIT_CR | 0, CODE + 0x43);
+	expect_catch("cr3", HVDBG_EXIT_CR | 3, CODE + 0x46);
+	expect_catch("cr4", HVDBG_EXIT_CR | 4, CODE + 0x52);
+	ioctl(vcpu_fd, KVM_GET_SREGS, &sregs);
+	expect_eq("catch cr4: CR4 not written yet", sregs.cr4 & 0x200, 0);
+	expect_catch("gdt", HVDBG_EXIT_DT | 'G', CODE + 0x55);
+	ioctl(vcpu_fd, KVM_GET_SREGS, &sregs);
+	expect_eq("catch cr4: CR4 written on resume", sregs.cr4 & 0x200,
+		  0x200);
+	expect_catch("idt", HVDBG_EXIT_DT | 'I', CODE + 0x5a);
+	ioctl(vcpu_fd, KVM_GET_SREGS, &sregs);
+	expect_eq("catch gdt: GDTR loaded on resume", sregs.gdt.limit, 0x3ff);
+	expect_catch("efer", HVDBG_EXIT_EFER, CODE + 0x67);
+	expect_catch("exception 6", HVDBG_EXIT_EXCEPTION | 6, CODE + 0x69);
+	expect_eq("catch exception 6: no error code", run->debug.arch.dr6, 0);
+	run_once();
+	expect_eq("catch exception 6: delivered on resume", run->exit_reason,
+		  KVM_EXIT_IO);
+	expect_eq("catch exception 6: the guest's #UD handler ran",
+		  run->io.port, 0x83);
+	memset(&c, 0, sizeof(c));
+	expect_ok("catch: disarm", ioctl(vcpu_fd, HVDBG_SET_CATCH, &c));
+}
+
 static void guest(uint8_t *mem, uint8_t *spare)
 {
 	struct kvm_sregs sregs;
@@ -474,6 +568,8 @@ static void guest(uint8_t *mem, uint8_t *spare)
 	expect_eq("interrupt: the handler's OUT", run->exit_reason,
 		  KVM_EXIT_IO);
 	expect_eq("interrupt: the handler's port", run->io.port, 0x82);
+
+	catchpoints(mem);
 
 	/* No IVT to speak of: #UD, #GP, #DF, shutdown. */
 	ioctl(vcpu_fd, KVM_GET_SREGS, &sregs);
