@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "hvdbg/uapi.h"
 #include "monitor/backend.h"
 #include "monitor/util.h"
 
@@ -230,6 +231,14 @@ static int kvm_set_guest_debug(struct backend_vcpu *v,
 	return kvm_ioctl(v->fd, KVM_SET_GUEST_DEBUG, (void *)dbg);
 }
 
+static int kvm_set_catch(struct backend_vcpu *v, uint32_t flags,
+			 uint32_t exceptions)
+{
+	struct hvdbg_catch c = { .flags = flags, .exceptions = exceptions };
+
+	return kvm_ioctl(v->fd, HVDBG_SET_CATCH, &c);
+}
+
 static const struct backend_ops kvm_ops = {
 	.open		= kvm_open,
 	.close		= kvm_close,
@@ -250,6 +259,7 @@ static const struct backend_ops kvm_ops = {
 	.get_debugregs	= kvm_get_debugregs,
 	.set_debugregs	= kvm_set_debugregs,
 	.set_guest_debug = kvm_set_guest_debug,
+	.set_catch	= kvm_set_catch,
 };
 
 /*
