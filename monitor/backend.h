@@ -105,6 +105,10 @@ struct backend_ops {
 			     const struct kvm_debugregs *dregs);
 	int (*set_guest_debug)(struct backend_vcpu *vcpu,
 			       const struct kvm_guest_debug *dbg);
+	/* /dev/hvdbg's catchpoints (include/hvdbg/uapi.h); -ENOTTY on a
+	 * device without them. */
+	int (*set_catch)(struct backend_vcpu *vcpu, uint32_t flags,
+			 uint32_t exceptions);
 };
 
 /*

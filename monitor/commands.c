@@ -28,6 +28,7 @@
 
 #include "gdbstub/x86/x86.h"
 
+#include "hvdbg/uapi.h"
 #include "monitor/commands.h"
 #include "monitor/debug.h"
 #include "monitor/machine.h"
@@ -395,60 +396,174 @@ static int cmd_probe(struct machine *m, const char *args, struct cmd_out *o)
 	return 0;
 }
 
-/* The catchpoint kinds "monitor catch" knows; one so far. */
-static bool *catch_flag(struct machine *m, const char *kind)
+/* The catchpoint kinds "monitor catch" knows besides "mode": those the
+ * accelerator stops on itself (/dev/hvdbg), before the instruction. */
+static const struct {
+	const char *name;
+	uint32_t flag;
+	const char *what;
+} hw_catches[] = {
+	{ "cr0",		HVDBG_CATCH_CR0,	"CR0 writes" },
+	{ "cr3",		HVDBG_CATCH_CR3,	"CR3 writes" },
+	{ "cr4",		HVDBG_CATCH_CR4,	"CR4 writes" },
+	{ "efer",		HVDBG_CATCH_EFER,	"EFER writes" },
+	{ "gdt",		HVDBG_CATCH_GDT,	"LGDT" },
+	{ "idt",		HVDBG_CATCH_IDT,	"LIDT" },
+	{ "triple-fault",	HVDBG_CATCH_TRIPLE,	"triple faults" },
+	{ "exception",		HVDBG_CATCH_EXCEPTION,	"exception" },
+};
+
+#define CATCH_USAGE "usage: catch [mode|cr0|cr3|cr4|efer|gdt|idt|" \
+		    "exception N|triple-fault]\n"
+
+/* "cr0" -> its row; "exception N" also sets *vec.  NULL: unknown. */
+static int hw_catch_parse(const char *args, int *vec)
 {
-	if (!strcmp(kind, "mode"))
-		return &m->catch_mode;
-	return NULL;
+	size_t i;
+	char *end;
+	long n;
+
+	for (i = 0; i < ARRAY_SIZE(hw_catches); i++) {
+		const char *name = hw_catches[i].name;
+		size_t len = strlen(name);
+
+		if (strncmp(args, name, len))
+			continue;
+		if (hw_catches[i].flag != HVDBG_CATCH_EXCEPTION)
+			return args[len] ? -1 : (int)i;
+		if (args[len] != ' ')
+			return -1;
+		n = strtol(args + len + 1, &end, 0);
+		/* #DB and #BP belong to breakpoints and stepping. */
+		if (*end || end == args + len + 1 || n < 0 || n > 31 ||
+		    n == 1 || n == 3)
+			return -1;
+		*vec = n;
+		return i;
+	}
+	return -1;
+}
+
+/* Hand the catchpoints to every vCPU; all must be stopped. */
+static int hw_catch_apply(struct machine *m, uint32_t flags, uint32_t exc,
+			  struct cmd_out *o)
+{
+	int i, r;
+
+	if (!m->be.ops->check_cap(&m->be, HVDBG_CAP_CATCH)) {
+		out_printf(o, "%s has no catchpoints of its own "
+			   "(--accel hvdbg has)\n", m->be.path);
+		return -ENOTSUP;
+	}
+	for (i = 0; i < m->nr_vcpus; i++) {
+		if (vcpu__is_running(m->vcpus[i])) {
+			out_printf(o, "vCPU %d is running\n", i + 1);
+			return -EBUSY;
+		}
+	}
+	if (exc)
+		flags |= HVDBG_CATCH_EXCEPTION;
+	else
+		flags &= ~HVDBG_CATCH_EXCEPTION;
+	for (i = 0; i < m->nr_vcpus; i++) {
+		r = BE_CALL(&m->vcpus[i]->bv, set_catch, flags, exc);
+		if (r < 0) {
+			out_printf(o, "%s: %s\n", m->be.path, strerror(-r));
+			return r;
+		}
+	}
+	m->hw_catch = flags;
+	m->hw_catch_exceptions = exc;
+	return 0;
 }
 
 static int cmd_catch(struct machine *m, const char *args, struct cmd_out *o)
 {
-	bool *flag;
+	int k, vec = -1, r;
+	size_t i;
 
+	if (!strcmp(args, "mode")) {
+		m->catch_mode = true;
+		out_printf(o, "catching mode switches (continues single-step "
+			   "while armed)\n");
+		return 0;
+	}
 	if (*args) {
-		flag = catch_flag(m, args);
-		if (!flag) {
-			out_printf(o, "usage: catch [mode] (stop after a "
-				   "change of CR0.PE, CR0.PG or EFER.LMA)\n");
+		k = hw_catch_parse(args, &vec);
+		if (k < 0) {
+			out_printf(o, CATCH_USAGE);
 			return -EINVAL;
 		}
-		*flag = true;
-		out_printf(o, "catching %s switches (continues single-step "
-			   "while armed)\n", args);
+		r = hw_catch_apply(m, m->hw_catch | hw_catches[k].flag,
+				   m->hw_catch_exceptions |
+				   (vec >= 0 ? 1U << vec : 0), o);
+		if (r < 0)
+			return r;
+		if (vec >= 0)
+			out_printf(o, "catching exception %d (stops before "
+				   "it is delivered)\n", vec);
+		else
+			out_printf(o, "catching %s (stops before the "
+				   "instruction)\n", hw_catches[k].what);
 		return 0;
 	}
 	out_printf(o, "mode: %s\n", m->catch_mode ? "armed" : "off");
 	out_printf(o, "last: %s\n",
 		   m->catch_last[0] ? m->catch_last : "none");
+	if (m->hw_catch) {
+		out_printf(o, "accelerator:");
+		for (i = 0; i + 1 < ARRAY_SIZE(hw_catches); i++)
+			if (m->hw_catch & hw_catches[i].flag)
+				out_printf(o, " %s", hw_catches[i].name);
+		for (k = 0; k < 32; k++)
+			if (m->hw_catch_exceptions & (1U << k))
+				out_printf(o, " exception %d", k);
+		out_printf(o, "\n");
+	}
 	return 0;
 }
 
 static int cmd_uncatch(struct machine *m, const char *args,
 		       struct cmd_out *o)
 {
-	bool *flag = catch_flag(m, args);
+	int k, vec = -1, r;
 
-	if (!flag) {
-		out_printf(o, "usage: catch delete mode\n");
+	if (!strcmp(args, "mode")) {
+		m->catch_mode = false;
+		out_printf(o, "no longer catching mode switches\n");
+		return 0;
+	}
+	k = hw_catch_parse(args, &vec);
+	if (k < 0) {
+		out_printf(o, "usage: catch delete mode|cr0|cr3|cr4|efer|gdt|"
+			   "idt|exception N|triple-fault\n");
 		return -EINVAL;
 	}
-	*flag = false;
-	out_printf(o, "no longer catching %s switches\n", args);
+	if (vec >= 0)
+		r = hw_catch_apply(m, m->hw_catch,
+				   m->hw_catch_exceptions & ~(1U << vec), o);
+	else
+		r = hw_catch_apply(m, m->hw_catch & ~hw_catches[k].flag,
+				   m->hw_catch_exceptions, o);
+	if (r < 0)
+		return r;
+	out_printf(o, "no longer catching %s\n", args);
 	return 0;
 }
 
 /* readline generator for the catchpoint kinds. */
 static char *complete_catch(const char *text, int state)
 {
-	static bool done;
+	static size_t i;
+	const char *name;
 
 	if (!state)
-		done = false;
-	if (!done && !strncmp("mode", text, strlen(text))) {
-		done = true;
-		return strdup("mode");
+		i = 0;
+	while (i <= ARRAY_SIZE(hw_catches)) {
+		name = i == 0 ? "mode" : hw_catches[i - 1].name;
+		i++;
+		if (!strncmp(name, text, strlen(text)))
+			return strdup(name);
 	}
 	return NULL;
 }
@@ -1353,11 +1468,13 @@ const struct command commands[] = {
 	  "ADDR: walk vCPU 1's page tables for linear ADDR, level by level" },
 	{ "catch", cmd_catch, complete_catch,
 	  "[mode]: stop after an instruction that changes CR0.PE, CR0.PG "
-	  "or EFER.LMA; no argument: list catchpoints and the last event" },
+	  "or EFER.LMA; cr0|cr3|cr4|efer|gdt|idt|exception N|triple-fault "
+	  "(--accel hvdbg): stop before the write, descriptor-table load "
+	  "or delivery; no argument: list catchpoints and the last event" },
 	{ "catch delete", cmd_uncatch, complete_catch,
-	  "mode: stop catching mode switches" },
+	  "KIND: stop catching KIND (as for catch)" },
 	{ "uncatch", cmd_uncatch, complete_catch,
-	  "mode: the same as \"catch delete mode\"" },
+	  "KIND: the same as \"catch delete KIND\"" },
 	{ "quit", cmd_quit, NULL,
 	  "end hvdbg and the guest (the console only; GDB has kill)" },
 	{ "q", cmd_quit, NULL, "the same as \"quit\"" },

@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "monitor/backend.h"
+#include "hvdbg/uapi.h"
 #include "monitor/debug.h"
 #include "monitor/machine.h"
 #include "monitor/mmu.h"
@@ -670,6 +671,52 @@ void debug__unlift(struct machine *m)
 }
 
 /*
+ * /dev/hvdbg's catchpoints arrive as debug exits with an "exception"
+ * of HVDBG_EXIT_* (never a vector): record the event for "monitor
+ * catch" and stop with SIGTRAP, the instruction not yet run.
+ */
+static enum debug_event debug__classify_catch(struct machine *m,
+					const struct kvm_debug_exit_arch *arch,
+					struct gdbstub_stop *st)
+{
+	unsigned int kind = arch->exception & ~0xffu, n = arch->exception & 0xff;
+	unsigned long long pc = arch->pc;
+
+	switch (kind) {
+	case HVDBG_EXIT_CR:
+		snprintf(m->catch_last, sizeof(m->catch_last),
+			 "cr%u write at 0x%llx", n, pc);
+		st->extra = n == 0 ? "catch:cr0;" : n == 3 ? "catch:cr3;" :
+			    "catch:cr4;";
+		break;
+	case HVDBG_EXIT_EFER:
+		snprintf(m->catch_last, sizeof(m->catch_last),
+			 "efer write of 0x%llx at 0x%llx",
+			 (unsigned long long)arch->dr7, pc);
+		st->extra = "catch:efer;";
+		break;
+	case HVDBG_EXIT_DT:
+		snprintf(m->catch_last, sizeof(m->catch_last),
+			 "%s at 0x%llx", n == 'G' ? "lgdt" : "lidt", pc);
+		st->extra = n == 'G' ? "catch:gdt;" : "catch:idt;";
+		break;
+	case HVDBG_EXIT_EXCEPTION:
+		snprintf(m->catch_last, sizeof(m->catch_last),
+			 "exception %u (error code 0x%llx, cr2 0x%llx) at "
+			 "0x%llx, not yet delivered", n,
+			 (unsigned long long)arch->dr6,
+			 (unsigned long long)arch->dr7, pc);
+		st->extra = "catch:exception;";
+		break;
+	default:
+		return DEBUG_EV_SPURIOUS;
+	}
+	st->reason = GDBSTUB_STOP_SIGNAL;
+	st->signal = GDBSTUB_SIGTRAP;
+	return DEBUG_EV_CATCH;
+}
+
+/*
  * The exception vector says which mechanism trapped: #BP is an int3 we
  * planted (or the guest's own), #DB is a debug register or the trap
  * flag, and DR6 says which.  The project's own driver will report more
@@ -744,6 +791,7 @@ enum debug_event debug__classify(struct machine *m,
 			ev = DEBUG_EV_STEP;
 		break;
 	default:
+		ev = debug__classify_catch(m, arch, st);
 		break;
 	}
 	pthread_mutex_unlock(&d->lock);

@@ -116,6 +116,7 @@ enum debug_event {
 	DEBUG_EV_BREAK,		/* one of our execute breakpoints */
 	DEBUG_EV_WATCH,		/* one of our watchpoints */
 	DEBUG_EV_GUEST,		/* the guest's own int3/#DB: show it */
+	DEBUG_EV_CATCH,		/* an accelerator catchpoint (hvdbg.ko) */
 };
 
 void debug__init(struct debug_state *d);

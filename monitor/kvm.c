@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "hvdbg/uapi.h"
 #include "monitor/backend.h"
 #include "monitor/util.h"
 
@@ -247,6 +248,14 @@ static int kvm_set_guest_debug(struct backend_vcpu *v,
 	return kvm_ioctl(v->fd, KVM_SET_GUEST_DEBUG, (void *)dbg);
 }
 
+static int kvm_set_catch(struct backend_vcpu *v, uint32_t flags,
+			 uint32_t exceptions)
+{
+	struct hvdbg_catch c = { .flags = flags, .exceptions = exceptions };
+
+	return kvm_ioctl(v->fd, HVDBG_SET_CATCH, &c);
+}
+
 static const struct backend_ops kvm_ops = {
 	.open		= kvm_open,
 	.close		= kvm_close,
@@ -269,15 +278,21 @@ static const struct backend_ops kvm_ops = {
 	.get_debugregs	= kvm_get_debugregs,
 	.set_debugregs	= kvm_set_debugregs,
 	.set_guest_debug = kvm_set_guest_debug,
+	.set_catch	= kvm_set_catch,
 };
 
-/* The accelerators --accel accepts; /dev/hvdbg will be a second row. */
+/*
+ * The accelerators --accel accepts.  Both speak the same ABI: hvdbg is
+ * the project's own driver (kmod/hvdbg.ko), which lacks the ioctls the
+ * code above already treats as optional (CPUID control, sync regs).
+ */
 static const struct {
 	const char *name;
 	const char *path;
 	const struct backend_ops *ops;
 } accels[] = {
 	{ "kvm", "/dev/kvm", &kvm_ops },
+	{ "hvdbg", "/dev/hvdbg", &kvm_ops },
 };
 
 int backend__open(struct backend *be, const char *name)
@@ -306,7 +321,7 @@ void backend__close(struct backend *be)
 
 const char *backend__names(void)
 {
-	return "kvm";
+	return "kvm, hvdbg";
 }
 
 int backend__complete_exit(struct backend_vcpu *bv)

@@ -58,6 +58,14 @@ struct machine {
 	 * Set on the GDB thread while every vCPU is stopped.
 	 */
 	bool catch_mode;
+	/*
+	 * "monitor catch cr0|cr3|cr4|efer|gdt|idt|exception N|triple-fault":
+	 * catchpoints the accelerator stops on itself (/dev/hvdbg, the
+	 * HVDBG_CATCH_* flags and exception vectors).  Set on the GDB or
+	 * console thread while every vCPU is stopped.
+	 */
+	uint32_t hw_catch;
+	uint32_t hw_catch_exceptions;
 	/* The last catch event in words, for "monitor catch" (a stop
 	 * cannot print anything); "" before the first.  Written by the
 	 * vCPU thread before it reports the stop. */

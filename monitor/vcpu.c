@@ -299,6 +299,8 @@ static int handle_debug(struct vcpu *v, struct run_ctx *c)
 		c->st.reason = GDBSTUB_STOP_SIGNAL;
 		c->st.signal = GDBSTUB_SIGTRAP;
 		return EXIT_STOP;
+	case DEBUG_EV_CATCH:
+		return EXIT_STOP;
 	default:
 		break;
 	}
