@@ -108,6 +108,10 @@ struct svm_vcpu {
 	 * stepped_over: the exit being handled ends such a step. */
 	bool step_over;
 	bool stepped_over;
+	/* The exit being handled moved RIP past an instruction the guest
+	 * did not run (svm_skip): with single-step on, that instruction
+	 * is the step, and it ends here. */
+	bool skipped;
 	u64 step_over_at;
 	u64 guest_dr7;			/* the guest's own DR7 */
 };
@@ -592,6 +596,7 @@ static void svm_get_sregs(struct hv_vcpu *v, struct kvm_sregs *r)
 	r->cr3 = s->cr3;
 	r->cr4 = s->cr4;
 	r->efer = s->efer & ~EFER_SVME;
+	r->cr8 = to_svm(v)->vmcb->control.int_ctl & SVM_V_TPR_MASK;
 	if (v->irq_pending >= 0)
 		r->interrupt_bitmap[v->irq_pending / 64] |=
 			1ULL << (v->irq_pending % 64);
@@ -607,7 +612,8 @@ static int svm_set_sregs(struct hv_vcpu *v, const struct kvm_sregs *r)
 	    r->cr4 & ~CR4_ALLOWED || r->cr3 >> 52 ||
 	    ((r->cr0 & X86_CR0_PG) && !(r->cr0 & X86_CR0_PE)) ||
 	    ((r->efer & EFER_LMA) && !(r->cr0 & X86_CR0_PG)) ||
-	    ((r->cr0 & X86_CR0_NW) && !(r->cr0 & X86_CR0_CD)))
+	    ((r->cr0 & X86_CR0_NW) && !(r->cr0 & X86_CR0_CD)) ||
+	    r->cr8 > SVM_V_TPR_MASK)
 		return -EINVAL;
 	/* The bitmap is the pending external interrupt, as GET_SREGS
 	 * reports it: at most one, and none clears it. */
@@ -638,6 +644,9 @@ static int svm_set_sregs(struct hv_vcpu *v, const struct kvm_sregs *r)
 	s->cr2 = r->cr2;
 	s->cr3 = r->cr3;
 	s->cr4 = r->cr4;
+	/* With V_INTR_MASKING the guest's CR8 is the VMCB's V_TPR. */
+	sv->vmcb->control.int_ctl = (sv->vmcb->control.int_ctl &
+				     ~SVM_V_TPR_MASK) | r->cr8;
 	s->efer = r->efer | EFER_SVME;
 	s->cpl = (r->cr0 & X86_CR0_PE) ? r->ss.dpl & 3 : 0;
 	sv->flush = true;
@@ -789,6 +798,7 @@ static void svm_skip(struct hv_vcpu *v, int len)
 
 	vmcb->save.rip += len;
 	vmcb->control.int_state &= ~1U;
+	to_svm(v)->skipped = true;
 }
 
 static int svm_internal_error(struct hv_vcpu *v, u32 suberror)
@@ -977,16 +987,59 @@ static int svm_exit_io(struct hv_vcpu *v)
 static int svm_catch_exit(struct hv_vcpu *v, u32 what, u64 dr6, u64 dr7,
 			  int next);
 
-/* RDMSR/WRMSR (0F 32 / 0F 30): EFER only; anything else is #GP. */
+/*
+ * The MSRs kept in the VMCB's save area, which VMLOAD (svm-enter.S)
+ * puts in the CPU for the guest: the SYSCALL/SYSENTER set, the segment
+ * bases and PAT.  NULL: not one of them.
+ */
+static u64 *svm_msr_slot(struct svm_save *s, u32 msr)
+{
+	switch (msr) {
+	case MSR_STAR:			return &s->star;
+	case MSR_LSTAR:			return &s->lstar;
+	case MSR_CSTAR:			return &s->cstar;
+	case MSR_SYSCALL_MASK:		return &s->sfmask;
+	case MSR_KERNEL_GS_BASE:	return &s->kernel_gs_base;
+	case MSR_FS_BASE:		return &s->fs.base;
+	case MSR_GS_BASE:		return &s->gs.base;
+	case MSR_IA32_SYSENTER_CS:	return &s->sysenter_cs;
+	case MSR_IA32_SYSENTER_ESP:	return &s->sysenter_esp;
+	case MSR_IA32_SYSENTER_EIP:	return &s->sysenter_eip;
+	default:			return NULL;
+	}
+}
+
+/*
+ * RDMSR/WRMSR (0F 32 / 0F 30): EFER, and the MSRs of svm_msr_slot();
+ * anything else is #GP.  A non-canonical address in LSTAR, CSTAR or a
+ * base is #GP too, as on the CPU.
+ */
 static int svm_exit_msr(struct hv_vcpu *v)
 {
 	struct svm_vmcb *vmcb = to_svm(v)->vmcb;
 	struct svm_save *s = &vmcb->save;
 	u32 msr = v->gprs[HV_RCX];
-	u64 val;
+	u64 val, *slot;
 
 	if (msr != MSR_EFER) {
-		svm_inject(v, 13, SVM_EVT_TYPE_EXCEPTION, 0);
+		slot = svm_msr_slot(s, msr);
+		if (!slot)
+			goto gp;
+		if (!vmcb->control.exit_info_1) {
+			s->rax = (u32)*slot;
+			v->gprs[HV_RDX] = *slot >> 32;
+		} else {
+			val = (u32)s->rax | v->gprs[HV_RDX] << 32;
+			if (msr != MSR_STAR && msr != MSR_SYSCALL_MASK &&
+			    msr != MSR_IA32_SYSENTER_CS &&
+			    (u64)((s64)(val << 16) >> 16) != val)
+				goto gp;
+			if (msr == MSR_SYSCALL_MASK ||
+			    msr == MSR_IA32_SYSENTER_CS)
+				val = (u32)val;
+			*slot = val;
+		}
+		svm_skip(v, 2);
 		return 1;
 	}
 	if (!vmcb->control.exit_info_1) {
@@ -1013,6 +1066,9 @@ static int svm_exit_msr(struct hv_vcpu *v)
 		to_svm(v)->flush = true;
 	}
 	svm_skip(v, 2);
+	return 1;
+gp:
+	svm_inject(v, 13, SVM_EVT_TYPE_EXCEPTION, 0);
 	return 1;
 }
 
@@ -1247,6 +1303,7 @@ static int svm_handle_exit(struct hv_vcpu *v)
 		v->run->fail_entry.cpu = to_svm(v)->last_cpu;
 		return 0;
 	}
+	sv->skipped = false;
 	if (code == SVM_EXIT_NPF)
 		r = svm_exit_npf(v);
 	else if (code < ARRAY_SIZE(svm_exit_handlers) &&
@@ -1256,6 +1313,15 @@ static int svm_handle_exit(struct hv_vcpu *v)
 		v->run->exit_reason = KVM_EXIT_UNKNOWN;
 		v->run->hw.hardware_exit_reason = code;
 		r = 0;
+	}
+	/* An instruction carried out here (RDMSR, WRMSR, CPUID, ...) is a
+	 * whole step; one that injected an event (INT n) is not over until
+	 * the event is delivered, so the guest runs on to its trap. */
+	if (r == 1 && sv->skipped &&
+	    (v->guest_debug & KVM_GUESTDBG_SINGLESTEP) &&
+	    !(sv->vmcb->control.event_inj & SVM_EVT_VALID)) {
+		svm_debug_exit(v, 1, DR6_INIT | DR6_BS_BIT);
+		return 0;
 	}
 	/* An exit handled here (first touch of the operand's page, an
 	 * interrupt) before the caught instruction completed: step again. */

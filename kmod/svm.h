@@ -148,6 +148,7 @@ static_assert(sizeof(struct svm_vmcb) == 4096);
 #define SVM_INTERCEPT2_XSETBV		(1U << 13)
 
 /* int_ctl */
+#define SVM_V_TPR_MASK			0xfU	/* CR8 as the guest sees it */
 #define SVM_V_IRQ			(1U << 8)
 #define SVM_V_IGN_TPR			(1U << 20)
 #define SVM_V_INTR_MASKING		(1U << 24)
