@@ -15,6 +15,7 @@
 #include "config.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -137,6 +138,15 @@ static void put16(uint8_t *p, uint64_t v)
 	p[1] = v >> 8;
 }
 
+/* io__destroy: the device goes with the machine. */
+static void cmos__release(void *opaque)
+{
+	struct cmos *c = opaque;
+
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
 int cmos__init(struct machine *m, int nr_cpus)
 {
 	struct cmos *c = xzalloc(sizeof(*c));
@@ -147,6 +157,7 @@ int cmos__init(struct machine *m, int nr_cpus)
 		.in = cmos__in,
 		.out = cmos__out,
 		.opaque = c,
+		.release = cmos__release,
 	};
 	uint64_t ext = m->ram_size > 1 * MiB ? m->ram_size - 1 * MiB : 0;
 	uint64_t above16 = m->ram_size > 16 * MiB ? m->ram_size - 16 * MiB : 0;

@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "monitor/hw/fw_cfg.h"
@@ -126,6 +127,18 @@ static void fw_cfg__out(void *opaque, uint16_t port, const uint8_t *data,
 	pthread_mutex_unlock(&f->lock);
 }
 
+/* io__destroy: the items and the device go with the machine. */
+static void fw_cfg__release(void *opaque)
+{
+	struct fw_cfg *f = opaque;
+	int i;
+
+	for (i = 0; i < f->nr_items; i++)
+		free(f->items[i].data);
+	pthread_mutex_destroy(&f->lock);
+	free(f);
+}
+
 int fw_cfg__init(struct machine *m, int nr_cpus)
 {
 	struct fw_cfg *f = xzalloc(sizeof(*f));
@@ -136,6 +149,7 @@ int fw_cfg__init(struct machine *m, int nr_cpus)
 		.in = fw_cfg__in,
 		.out = fw_cfg__out,
 		.opaque = f,
+		.release = fw_cfg__release,
 	};
 	uint32_t id = 1;	/* traditional interface only */
 	uint16_t cpus = nr_cpus, sercon = 0x3f8, menu = 0;

@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "monitor/hw/i8042.h"
@@ -224,6 +225,15 @@ static void port92__out(void *opaque, uint16_t port, const uint8_t *data,
 		i8042__reset(opaque, "port 0x92 bit 0");
 }
 
+/* io__destroy: once, through the data port's registration. */
+static void i8042__release(void *opaque)
+{
+	struct i8042 *k = opaque;
+
+	pthread_mutex_destroy(&k->lock);
+	free(k);
+}
+
 int i8042__init(struct machine *m)
 {
 	struct i8042 *k = xzalloc(sizeof(*k));
@@ -253,6 +263,7 @@ int i8042__init(struct machine *m)
 		.opaque = k,
 	};
 
+	data.release = i8042__release;
 	r = io__register(&m->io, &data);
 	if (r < 0)
 		return r;

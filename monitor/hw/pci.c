@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "monitor/hw/pci.h"
@@ -90,6 +91,15 @@ static void pci__out(void *opaque, uint16_t port, const uint8_t *data,
 	pthread_mutex_unlock(&p->lock);
 }
 
+/* io__destroy: the device goes with the machine. */
+static void pci__release(void *opaque)
+{
+	struct pci *p = opaque;
+
+	pthread_mutex_destroy(&p->lock);
+	free(p);
+}
+
 int pci__init(struct machine *m)
 {
 	struct pci *p = xzalloc(sizeof(*p));
@@ -100,6 +110,7 @@ int pci__init(struct machine *m)
 		.in = pci__in,
 		.out = pci__out,
 		.opaque = p,
+		.release = pci__release,
 	};
 	static const uint8_t id[] = {
 		0x86, 0x80, 0x37, 0x12,		/* 8086:1237 */

@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -222,6 +223,15 @@ static void pic_pit__out(void *opaque, uint16_t port, const uint8_t *data,
 	pthread_mutex_unlock(&s->lock);
 }
 
+/* io__destroy: once, through the first range's registration. */
+static void pic_pit__release(void *opaque)
+{
+	struct pic_pit *s = opaque;
+
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
 static int pic_pit__monitor(struct machine *m)
 {
 	static const uint16_t ranges[][2] = {
@@ -247,6 +257,7 @@ static int pic_pit__monitor(struct machine *m)
 			.in = pic_pit__in,
 			.out = pic_pit__out,
 			.opaque = s,
+			.release = i ? NULL : pic_pit__release,
 		};
 
 		r = io__register(&m->io, &dev);
