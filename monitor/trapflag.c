@@ -109,6 +109,14 @@ enum trapflag_fix trapflag__unleak(struct machine *m,
 
 	if (before->rflags & RFLAGS_TF)
 		return TRAPFLAG_NONE;	/* the guest's own TF: keep it */
+	/* Most steps neither push 2, 4 or 8 bytes nor leave TF in r11:
+	 * those need no look at the instruction, which keeps this off the
+	 * cost of every stepped instruction. */
+	sp = before->rsp - after->rsp;
+	if (mmu__mode(sa) != CPU_MODE_LONG && !sa->ss.db)
+		sp &= 0xffff;		/* a 16-bit stack wraps */
+	if (sp != 2 && sp != 4 && sp != 8 && !(after->r11 & RFLAGS_TF))
+		return TRAPFLAG_NONE;
 	len = read_linear(m, sb, mmu__linear_pc(before, sb), insn,
 			  sizeof(insn));
 	op = decode(insn, len, sb, &size);
