@@ -12,17 +12,10 @@
  * identity.
  */
 	.include "guest.inc"
+	.include "long64.inc"
 
 	.set	EXIT_VALUE, 0x33
 	.set	BASE, 0x7c00		/* where the image is loaded */
-	.set	SEL_CODE32, 0x08
-	.set	SEL_DATA, 0x10
-	.set	SEL_CODE64, 0x18
-	.set	CR0_PE, 1
-	.set	CR0_PG, 0x80000000
-	.set	CR4_PAE, 0x20
-	.set	MSR_EFER, 0xc0000080
-	.set	EFER_LME, 0x100
 
 	.code16
 	.globl	_start
@@ -80,66 +73,4 @@ exit_port:
 	hlt
 	jmp	done
 
-	.code16
-vector16:
-	REPORT_VECTOR
-	VECTOR_STUBS stubs16, vector16
-	REAL_MODE_IVT ivt, stubs16
-
-	.code32
-vector32:
-	REPORT_VECTOR
-	VECTOR_STUBS stubs32, vector32
-
-	.code64
-vector64:
-	REPORT_VECTOR
-	VECTOR_STUBS stubs64, vector64
-
-	.balign	8
-gdt:	.quad	0
-	.quad	0x00cf9a000000ffff	/* 0x08: code, 32-bit, flat */
-	.quad	0x00cf92000000ffff	/* 0x10: data, flat */
-	.quad	0x00af9a000000ffff	/* 0x18: code, 64-bit */
-gdt_end:
-gdt_desc:
-	.word	gdt_end - gdt - 1
-	.long	gdt
-
-	/* 32-bit interrupt gates; all handlers lie below 64 KiB. */
-	.balign	8
-idt32:
-	.irp	n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-	.word	stubs32 + 8 * \n, SEL_CODE32
-	.byte	0, 0x8e
-	.word	0
-	.endr
-idt32_desc:
-	.word	32 * 8 - 1
-	.long	idt32
-
-	/* 64-bit interrupt gates. */
-	.balign	16
-idt64:
-	.irp	n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-	.word	stubs64 + 8 * \n, SEL_CODE64
-	.byte	0, 0x8e
-	.word	0
-	.long	0, 0
-	.endr
-idt64_desc:
-	.word	32 * 16 - 1
-	.quad	idt64
-
-	.org	0x9000 - BASE
-	.globl	pml4, pdpt, pd
-pml4:	.quad	pdpt + 3		/* present, writable */
-	.org	0xa000 - BASE
-pdpt:	.quad	pd + 3
-	.org	0xb000 - BASE
-pd:
-	.set	page, 0
-	.rept	512
-	.quad	page + 0x83		/* present, writable, 2 MiB */
-	.set	page, page + 0x200000
-	.endr
+	LONG64_TABLES
