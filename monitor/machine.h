@@ -45,6 +45,22 @@ struct machine {
 
 	struct vcpu *vcpus[MACHINE_MAX_VCPUS];
 	int nr_vcpus;
+	/*
+	 * The vCPU that registers, memory and commands apply to: GDB's Hg
+	 * thread, the console's "thread N", or the one whose stop was
+	 * reported last.  Changed only while every vCPU is stopped.
+	 */
+	int cur;
+
+	/*
+	 * Stepped runs of several vCPUs take turns, one instruction each
+	 * (a ticket lock, so that none starves): a watched byte that
+	 * changed was then written by the vCPU that checks it, and the
+	 * stop names the right thread.
+	 */
+	pthread_mutex_t step_lock;
+	pthread_cond_t step_cond;
+	unsigned long step_next, step_serving;
 
 	/* "monitor phys on": GDB's memory packets take guest-physical
 	 * addresses, to look past the guest's page tables.  Breakpoint
@@ -107,7 +123,18 @@ struct machine {
 	int exit_status;
 	/* A stop has been reported since the last resume (all-stop). */
 	bool stop_reported;
+	/*
+	 * All-stop: a vCPU has stopped since the last resume and is
+	 * stopping the others; their own stops (the kick) are not
+	 * reported.  Set by that vCPU, cleared by whoever resumes; the
+	 * resume hands out all its commands under the lock, so a kick
+	 * never falls between two of them.
+	 */
+	bool stopping;
 };
+
+/* The selected vCPU (machine.cur). */
+struct vcpu *machine__cur(struct machine *m);
 
 int machine__init(struct machine *m, const char *accel, uint64_t ram_size);
 /* Map a BIOS image: the tail below 1 MiB in RAM, all of it below 4G. */

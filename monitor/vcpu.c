@@ -541,7 +541,8 @@ static int vcpu__run_core(struct vcpu *v, struct run_ctx *c)
 		r = BE_CALL(&v->bv, run);
 		vcpu__invalidate(v);
 		c->pending = false;
-		if (r == -EINTR)
+		/* -EAGAIN: an AP left its wait for SIPI; run it again. */
+		if (r == -EINTR || r == -EAGAIN)
 			continue;
 		if (r < 0) {
 			snprintf(why, sizeof(why), "KVM_RUN: %s",
@@ -617,6 +618,83 @@ static bool vcpu__catch_check(struct vcpu *v, uint64_t bits,
 	return true;
 }
 
+int vcpu__mp_state(struct vcpu *v)
+{
+	struct kvm_mp_state mp;
+
+	if (ioctl(v->bv.fd, KVM_GET_MP_STATE, &mp) < 0)
+		return -errno;
+	return mp.mp_state;
+}
+
+int vcpu__wait_for_sipi(struct vcpu *v)
+{
+	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_UNINITIALIZED };
+
+	if (ioctl(v->bv.fd, KVM_SET_MP_STATE, &mp) < 0)
+		return -errno;
+	return 0;
+}
+
+void vcpu__state(struct vcpu *v, char *buf, size_t size)
+{
+	struct kvm_sregs s;
+	const char *what = "stopped";
+	int mp;
+
+	if (vcpu__is_running(v) || BE_CALL(&v->bv, get_sregs, &s) < 0) {
+		snprintf(buf, size, "running");
+		return;
+	}
+	mp = vcpu__mp_state(v);
+	if (v->shutdown)
+		what = "shutdown";
+	else if (mp == KVM_MP_STATE_UNINITIALIZED ||
+		 mp == KVM_MP_STATE_INIT_RECEIVED)
+		what = "waiting for SIPI";
+	else if (v->halted || mp == KVM_MP_STATE_HALTED)
+		what = "halted";
+	snprintf(buf, size, "%s mode, %s", mmu__mode_name(mmu__mode(&s)),
+		 what);
+}
+
+/*
+ * Wait for this vCPU's turn to step (machine.step_lock); returns whether
+ * it took one.  Alone, or waiting for SIPI or an interrupt in the
+ * kernel, it takes none: such a vCPU writes nothing until it wakes, and
+ * holding the turn while blocked would stop every other vCPU.
+ */
+static bool vcpu__step_turn(struct vcpu *v)
+{
+	struct machine *m = v->m;
+	unsigned long ticket;
+	int mp;
+
+	if (m->nr_vcpus < 2)
+		return false;
+	mp = vcpu__mp_state(v);
+	if (mp >= 0 && mp != KVM_MP_STATE_RUNNABLE)
+		return false;
+	pthread_mutex_lock(&m->step_lock);
+	ticket = m->step_next++;
+	while (m->step_serving != ticket)
+		pthread_cond_wait(&m->step_cond, &m->step_lock);
+	pthread_mutex_unlock(&m->step_lock);
+	return true;
+}
+
+static void vcpu__step_turn_end(struct vcpu *v, bool turn)
+{
+	struct machine *m = v->m;
+
+	if (!turn)
+		return;
+	pthread_mutex_lock(&m->step_lock);
+	m->step_serving++;
+	pthread_cond_broadcast(&m->step_cond);
+	pthread_mutex_unlock(&m->step_lock);
+}
+
 /*
  * A continue delivered by stepping: the step of vcpu__run_loop, once per
  * instruction, with the guest-debug block built once per mode and the
@@ -633,12 +711,14 @@ static int vcpu__stepped_run(struct vcpu *v, struct gdbstub_stop *st)
 	const struct kvm_sregs *s;
 	enum cpu_mode mode;
 	uint64_t bits;
+	bool turn;
 	int r;
 
 	s = vcpu__sregs(v);
 	mode = mmu__mode(s);
 	debug__step_block(m, s, &blk);
 	for (;;) {
+		turn = vcpu__step_turn(v);
 		c.start_pc = vcpu__pc(v);
 		c.retries = 0;
 		bits = vcpu__mode_bits(vcpu__sregs(v));
@@ -668,7 +748,10 @@ static int vcpu__stepped_run(struct vcpu *v, struct gdbstub_stop *st)
 			r = EXIT_STOP;
 			break;
 		}
+		vcpu__step_turn_end(v, turn);
+		turn = false;
 	}
+	vcpu__step_turn_end(v, turn);
 	*st = c.st;
 	return r;
 }
@@ -847,13 +930,53 @@ static int vcpu__trace_run(struct vcpu *v)
 	return ret;
 }
 
+/* Wait until v has no command left and is parked. */
+static void vcpu__wait_parked(struct vcpu *v)
+{
+	pthread_mutex_lock(&v->lock);
+	while (v->running ||
+	       (v->cmd != VCPU_CMD_NONE && v->cmd != VCPU_CMD_QUIT))
+		pthread_cond_wait(&v->cond, &v->lock);
+	pthread_mutex_unlock(&v->lock);
+}
+
+/*
+ * All-stop: the first vCPU to stop since the resume kicks the others out
+ * of the guest and waits until they are parked, so that GDB never reads
+ * a running vCPU.  Their stops are the kick's and are not reported.
+ * Returns false for such a follower.
+ */
+static bool vcpu__stop_all(struct vcpu *v)
+{
+	struct machine *m = v->m;
+	int i;
+
+	pthread_mutex_lock(&m->lock);
+	if (m->stopping) {
+		pthread_mutex_unlock(&m->lock);
+		return false;
+	}
+	m->stopping = true;
+	for (i = 0; i < m->nr_vcpus; i++)
+		if (m->vcpus[i] != v)
+			vcpu__kick(m->vcpus[i]);
+	pthread_mutex_unlock(&m->lock);
+	for (i = 0; i < m->nr_vcpus; i++)
+		if (m->vcpus[i] != v)
+			vcpu__wait_parked(m->vcpus[i]);
+	return true;
+}
+
 static void vcpu__report(struct vcpu *v, struct gdbstub_stop *st)
 {
 	struct machine *m = v->m;
 
 	if (machine__exited(m))
 		return;
+	if (!vcpu__stop_all(v))
+		return;
 	st->tid = v->index + 1;
+	m->cur = v->index;
 	/* Before GDB hears of it: GDB may resume at once. */
 	if (m->on_stop)
 		m->on_stop(m, v->index, st);
@@ -916,6 +1039,8 @@ static void *vcpu__thread(void *arg)
 		v->running = false;
 		v->kick = false;
 		v->bv.run->immediate_exit = 0;
+		/* The vCPU whose stop stops all waits for this. */
+		pthread_cond_broadcast(&v->cond);
 		pthread_mutex_unlock(&v->lock);
 		if (r == EXIT_END)
 			break;

@@ -113,6 +113,16 @@ int vcpu__set_reset_entry(struct vcpu *v);
 /* The same on a bare backend vCPU (the probe's). */
 int vcpu__bv_real_entry(struct backend_vcpu *bv, uint16_t seg, uint16_t ip);
 
+/* KVM_MP_STATE_* of the vCPU, or a negative errno where the backend
+ * has no such state (no in-kernel local APIC). */
+int vcpu__mp_state(struct vcpu *v);
+/* An application processor: it runs only after INIT and SIPI reach it
+ * through its local APIC. */
+int vcpu__wait_for_sipi(struct vcpu *v);
+/* "long mode, halted", "real mode, waiting for SIPI", "running"...:
+ * what the thread list and "info threads" say of the vCPU. */
+void vcpu__state(struct vcpu *v, char *buf, size_t size);
+
 /* Registers, code bytes and mode on stderr, for fatal exits. */
 void vcpu__dump(struct vcpu *v, const char *why);
 
