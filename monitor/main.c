@@ -220,6 +220,9 @@ static void parse_entry(struct options *o, const char *arg)
 	o->entry_ip = off;
 }
 
+/* Some "-smp" was given with one dash and rewritten to "--smp". */
+static bool smp_dashed;
+
 /* "-smp..." as "--smp...": kept for the life of the process. */
 static char *dash_smp(const char *arg)
 {
@@ -256,8 +259,10 @@ static void parse_options(struct options *o, int argc, char **argv)
 
 	/* QEMU's spelling, one dash, which getopt would take for -s -m. */
 	for (c = 1; c < argc; c++)
-		if (!strcmp(argv[c], "-smp") || !strncmp(argv[c], "-smp=", 5))
+		if (!strcmp(argv[c], "-smp") || !strncmp(argv[c], "-smp=", 5)) {
 			argv[c] = dash_smp(argv[c]);
+			smp_dashed = true;
+		}
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":m:sShV", long_options,
 				NULL)) != -1) {
@@ -350,8 +355,10 @@ static void parse_options(struct options *o, int argc, char **argv)
 			printf("hvdbg %s\n", PACKAGE_VERSION);
 			exit(0);
 		case ':':
+			/* Named as typed: "-smp" came in as "--smp". */
 			die("%s: option requires an argument (see --help)",
-			    argv[optind - 1]);
+			    argv[optind - 1] + (optopt == OPT_SMP &&
+						smp_dashed));
 		default:
 			if (optopt)
 				die("-%c: unknown option (see --help)", optopt);
