@@ -619,6 +619,22 @@ static int stub_resume(void *t, const struct gdbstub_action *acts,
 	for (i = 0; stepping && i < m->nr_vcpus; i++)
 		if (cmd[i] == VCPU_CMD_CONT)
 			cmd[i] = VCPU_CMD_NONE;
+	/* A stop kept from the last all-stop is the answer: nothing runs. */
+	for (i = 0; i < m->nr_vcpus; i++) {
+		struct vcpu *v = m->vcpus[i];
+		struct gdbstub_stop st;
+
+		if (cmd[i] == VCPU_CMD_NONE || !v->has_pending)
+			continue;
+		v->has_pending = false;
+		st = v->pending;
+		pthread_mutex_lock(&m->lock);
+		m->stop_reported = false;
+		m->stopping = true;
+		pthread_mutex_unlock(&m->lock);
+		vcpu__tell(v, &st);
+		return 0;
+	}
 	/* Code the guest copied over an int3 since it stopped gets the
 	 * 0xCC back before it can run. */
 	debug__sync(m);
@@ -714,6 +730,7 @@ static void stub_detach(void *t)
 	m->stopping = false;
 	pthread_mutex_unlock(&m->lock);
 	for (i = 0; i < m->nr_vcpus; i++) {
+		m->vcpus[i]->has_pending = false;
 		debug__arm(m, &m->vcpus[i]->bv, false, DEBUG_NO_LIFT);
 		vcpu__resume(m->vcpus[i], VCPU_CMD_CONT);
 	}

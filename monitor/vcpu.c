@@ -941,19 +941,28 @@ static void vcpu__wait_parked(struct vcpu *v)
 }
 
 /*
- * All-stop: the first vCPU to stop since the resume kicks the others out
- * of the guest and waits until they are parked, so that GDB never reads
- * a running vCPU.  Their stops are the kick's and are not reported.
- * Returns false for such a follower.
+ * All-stop, called by a vCPU thread that has just stopped, before it
+ * parks: the first vCPU to stop since the resume claims the report and
+ * kicks the others out of the guest (true); the others' stops are the
+ * kick's and not reported, except that a stop of their own (a
+ * breakpoint hit at the same moment) is kept for the next resume (see
+ * vcpu.has_pending).  Kept before parking, so that whoever resumes
+ * after the report sees it.
  */
-static bool vcpu__stop_all(struct vcpu *v)
+static bool vcpu__claim_stop(struct vcpu *v, struct gdbstub_stop *st)
 {
 	struct machine *m = v->m;
 	int i;
 
+	st->tid = v->index + 1;
 	pthread_mutex_lock(&m->lock);
 	if (m->stopping) {
 		pthread_mutex_unlock(&m->lock);
+		if (st->reason != GDBSTUB_STOP_SIGNAL ||
+		    st->signal != GDBSTUB_SIGINT) {
+			v->pending = *st;
+			v->has_pending = true;
+		}
 		return false;
 	}
 	m->stopping = true;
@@ -961,21 +970,27 @@ static bool vcpu__stop_all(struct vcpu *v)
 		if (m->vcpus[i] != v)
 			vcpu__kick(m->vcpus[i]);
 	pthread_mutex_unlock(&m->lock);
-	for (i = 0; i < m->nr_vcpus; i++)
-		if (m->vcpus[i] != v)
-			vcpu__wait_parked(m->vcpus[i]);
 	return true;
 }
 
+/* The claimed stop: once every other vCPU is parked, GDB may look. */
 static void vcpu__report(struct vcpu *v, struct gdbstub_stop *st)
 {
 	struct machine *m = v->m;
+	int i;
 
+	for (i = 0; i < m->nr_vcpus; i++)
+		if (m->vcpus[i] != v)
+			vcpu__wait_parked(m->vcpus[i]);
 	if (machine__exited(m))
 		return;
-	if (!vcpu__stop_all(v))
-		return;
-	st->tid = v->index + 1;
+	vcpu__tell(v, st);
+}
+
+void vcpu__tell(struct vcpu *v, struct gdbstub_stop *st)
+{
+	struct machine *m = v->m;
+
 	m->cur = v->index;
 	/* Before GDB hears of it: GDB may resume at once. */
 	if (m->on_stop)
@@ -999,6 +1014,7 @@ static void *vcpu__thread(void *arg)
 	struct gdbstub_stop st;
 	enum vcpu_cmd cmd;
 	sigset_t set;
+	bool lead;
 	int r;
 
 	sigemptyset(&set);
@@ -1034,6 +1050,7 @@ static void *vcpu__thread(void *arg)
 			continue;
 		}
 		r = vcpu__execute(v, cmd, &st);
+		lead = r != EXIT_END && vcpu__claim_stop(v, &st);
 
 		pthread_mutex_lock(&v->lock);
 		v->running = false;
@@ -1044,7 +1061,8 @@ static void *vcpu__thread(void *arg)
 		pthread_mutex_unlock(&v->lock);
 		if (r == EXIT_END)
 			break;
-		vcpu__report(v, &st);
+		if (lead)
+			vcpu__report(v, &st);
 	}
 	return NULL;
 }
