@@ -1383,6 +1383,13 @@ void commands__note_stop(struct machine *m, int index,
 			 (unsigned long long)pc,
 			 mmu__mode_name(mmu__mode(&s)));
 	}
+	/* Which one, when there are several. */
+	if (m->nr_vcpus > 1) {
+		char one[24];
+
+		snprintf(one, sizeof(one), " on vCPU %d", index + 1);
+		strncat(at, one, sizeof(at) - strlen(at) - 1);
+	}
 	pthread_mutex_lock(&stops.lock);
 	switch (st->reason) {
 	case GDBSTUB_STOP_SWBREAK:
