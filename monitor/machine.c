@@ -33,6 +33,8 @@ int machine__init(struct machine *m, const char *accel, uint64_t ram_size)
 	pthread_cond_init(&m->cond, NULL);
 	pthread_mutex_init(&m->step_lock, NULL);
 	pthread_cond_init(&m->step_cond, NULL);
+	m->step_last = -1;
+	m->step_stuck = ~0UL;
 	machine__init_cmd_lock(m);
 	io__init(&m->io);
 	debug__init(&m->dbg);

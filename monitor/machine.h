@@ -53,14 +53,19 @@ struct machine {
 	int cur;
 
 	/*
-	 * Stepped runs of several vCPUs take turns, one instruction each
-	 * (a ticket lock, so that none starves): a watched byte that
-	 * changed was then written by the vCPU that checks it, and the
-	 * stop names the right thread.
+	 * Stepped runs of several vCPUs take turns, one instruction each:
+	 * a watched byte that changed was then written by the vCPU that
+	 * checks it, and the stop names the right thread.  step_busy: a
+	 * turn is taken; step_last: whose, so that it lets a waiting vCPU
+	 * go next; step_turn counts turns; step_stuck is a turn found
+	 * blocked in the kernel (a HLT with an in-kernel irqchip waits
+	 * there for an interrupt), which the others stop waiting for.
 	 */
 	pthread_mutex_t step_lock;
 	pthread_cond_t step_cond;
-	unsigned long step_next, step_serving;
+	bool step_busy;
+	int step_last, step_waiters;
+	unsigned long step_turn, step_stuck;
 
 	/* "monitor phys on": GDB's memory packets take guest-physical
 	 * addresses, to look past the guest's page tables.  Breakpoint

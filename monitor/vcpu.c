@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "gdbstub/gdbstub.h"
 #include "monitor/debug.h"
@@ -45,6 +46,9 @@
 #define VCPU_KICK_SIGNAL	SIGUSR1
 /* Debug exits at an unchanged RIP tolerated before a step gives up. */
 #define VCPU_STEP_RETRIES	8
+/* How long a stepping vCPU waits for another's turn before taking that
+ * vCPU for blocked in the kernel (a HLT): far above one step's time. */
+#define VCPU_TURN_WAIT_MS	50
 /* Accesses to nothing reported on stderr when no debugger stops them. */
 #define VCPU_NODEV_REPORTS	4
 /* Where the PC's device window (LAPIC, IOAPIC, PCI BARs, flash) lies:
@@ -662,12 +666,16 @@ void vcpu__state(struct vcpu *v, char *buf, size_t size)
  * Wait for this vCPU's turn to step (machine.step_lock); returns whether
  * it took one.  Alone, or waiting for SIPI or an interrupt in the
  * kernel, it takes none: such a vCPU writes nothing until it wakes, and
- * holding the turn while blocked would stop every other vCPU.
+ * holding the turn while blocked would stop every other vCPU.  A vCPU
+ * that blocks in the middle of its turn (a HLT) is found by the waiting
+ * time running out; the others then step without turns until it comes
+ * back.
  */
 static bool vcpu__step_turn(struct vcpu *v)
 {
 	struct machine *m = v->m;
-	unsigned long ticket;
+	struct timespec until;
+	bool took = false;
 	int mp;
 
 	if (m->nr_vcpus < 2)
@@ -675,12 +683,40 @@ static bool vcpu__step_turn(struct vcpu *v)
 	mp = vcpu__mp_state(v);
 	if (mp >= 0 && mp != KVM_MP_STATE_RUNNABLE)
 		return false;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_nsec += VCPU_TURN_WAIT_MS * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
 	pthread_mutex_lock(&m->step_lock);
-	ticket = m->step_next++;
-	while (m->step_serving != ticket)
-		pthread_cond_wait(&m->step_cond, &m->step_lock);
+	m->step_waiters++;
+	for (;;) {
+		/* Free, and not just ours while another waits: take it. */
+		if (!m->step_busy &&
+		    (m->step_last != v->index || m->step_waiters == 1)) {
+			took = true;
+			break;
+		}
+		if (m->step_busy && m->step_stuck == m->step_turn)
+			break;
+		if (pthread_cond_timedwait(&m->step_cond, &m->step_lock,
+					   &until) == ETIMEDOUT) {
+			if (m->step_busy)
+				m->step_stuck = m->step_turn;
+			else
+				took = true;
+			break;
+		}
+	}
+	m->step_waiters--;
+	if (took) {
+		m->step_busy = true;
+		m->step_last = v->index;
+		m->step_turn++;
+	}
 	pthread_mutex_unlock(&m->step_lock);
-	return true;
+	return took;
 }
 
 static void vcpu__step_turn_end(struct vcpu *v, bool turn)
@@ -690,7 +726,7 @@ static void vcpu__step_turn_end(struct vcpu *v, bool turn)
 	if (!turn)
 		return;
 	pthread_mutex_lock(&m->step_lock);
-	m->step_serving++;
+	m->step_busy = false;
 	pthread_cond_broadcast(&m->step_cond);
 	pthread_mutex_unlock(&m->step_lock);
 }
