@@ -23,6 +23,15 @@
  * A kick (GDB's Ctrl-C) sets a flag, sets run->immediate_exit and sends
  * SIGUSR1 to the thread, so KVM_RUN returns -EINTR whether the signal
  * lands before or during the ioctl.
+ *
+ * With several vCPUs the machine is all-stop: the first vCPU to stop
+ * since a resume kicks the others and reports only once they are all
+ * parked, so GDB never touches a running vCPU; the others' stops are
+ * the kick's, except a stop of their own, which is kept for the next
+ * resume.  Stepped runs take turns, one instruction each, so that a
+ * watched write is seen by the vCPU that made it.  Application
+ * processors wait for SIPI inside KVM_RUN (in-kernel local APIC), where
+ * a kick reaches them like any other.
  */
 #include "config.h"
 
