@@ -136,6 +136,10 @@ struct gdbstub_target_ops {
 	int (*list_threads)(void *t, int *tids, int max);
 	/* Human-readable description for qXfer:threads:read; may be NULL. */
 	void (*describe_thread)(void *t, int tid, char *buf, size_t size);
+	/* Optional: the client chose tid with Hg (registers and memory of
+	 * that thread follow), so that "monitor" commands can follow it
+	 * too.  May be NULL. */
+	void (*select_thread)(void *t, int tid);
 
 	/* "monitor CMD": print through print(ctx, text). Returns 0, or a
 	 * negative errno for an E reply. May be NULL. */

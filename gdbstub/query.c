@@ -94,9 +94,11 @@ int handle_set_thread(struct gdbstub *s, const char *pkt, size_t len)
 		return -EINVAL;
 	if (tid > 0 && !thread_exists(s, tid))
 		return -ESRCH;
-	if (pkt[1] == 'g')
+	if (pkt[1] == 'g') {
 		s->g_tid = tid;
-	else
+		if (tid > 0 && s->ops->select_thread)
+			s->ops->select_thread(s->target, tid);
+	} else
 		s->c_tid = tid;
 	reply_ok(s);
 	return 0;

@@ -4,7 +4,8 @@
  * console thread or the GDB server thread, always under the machine's
  * command lock (machine.h), so the two never interleave; it inspects the
  * stopped vCPUs through the backend and the same target ops GDB uses.
- * Commands act on vCPU 1 until a current-thread notion is added.
+ * Commands that look at one vCPU act on the selected one (machine.cur:
+ * "thread N", GDB's Hg, or the vCPU that stopped last).
  *
  * Run control (continue, step) belongs to whoever drives the session:
  * while a GDB client is connected only GDB resumes the guest, so GDB's
@@ -125,11 +126,11 @@ static struct vcpu *cmd_vcpu(struct machine *m, struct cmd_out *o)
 		out_printf(o, "no vCPU\n");
 		return NULL;
 	}
-	if (vcpu__is_running(m->vcpus[0])) {
-		out_printf(o, "vCPU 1 is running\n");
+	if (vcpu__is_running(machine__cur(m))) {
+		out_printf(o, "vCPU %d is running\n", m->cur + 1);
 		return NULL;
 	}
-	return m->vcpus[0];
+	return machine__cur(m);
 }
 
 static const struct command *find_command(const char *line, size_t *len);
@@ -240,7 +241,7 @@ static int cmd_info_sregs(struct machine *m, const char *args,
 static int cmd_info_breakpoints(struct machine *m, const char *args,
 				struct cmd_out *o)
 {
-	struct vcpu *v = m->nr_vcpus ? m->vcpus[0] : NULL;
+	struct vcpu *v = machine__cur(m);
 	struct kvm_sregs s;
 	char buf[4096];
 	int i;
@@ -266,7 +267,7 @@ static int cmd_info_breakpoints(struct machine *m, const char *args,
 		out_printf(o, "In the machine (GDB's and hvdbg's), as "
 			   "delivered now:\n");
 	pthread_mutex_unlock(&bps.lock);
-	/* The mechanism depends on vCPU 1's mode; unknown while it runs. */
+	/* The mechanism depends on the current vCPU's mode; unknown while it runs. */
 	if (v && !vcpu__is_running(v) && !BE_CALL(&v->bv, get_sregs, &s))
 		debug__describe(m, &s, buf, sizeof(buf));
 	else
@@ -810,7 +811,7 @@ static ssize_t x_read(struct machine *m, uint64_t addr, uint8_t *buf,
 {
 	/* The same path as GDB's m packets: linear (or physical with
 	 * "phys on"), our int3 bytes hidden. */
-	return stub_ops.read_memory(m, 1, addr, buf, len);
+	return stub_ops.read_memory(m, m->cur + 1, addr, buf, len);
 }
 
 static int cmd_x(struct machine *m, const char *args, struct cmd_out *o)
@@ -980,7 +981,7 @@ static int cmd_set(struct machine *m, const char *args, struct cmd_out *o)
 	}
 	if (!cmd_vcpu(m, o))
 		return -EBUSY;
-	r = stub__read_regs(m, 0, regs);
+	r = stub__read_regs(m, m->cur, regs);
 	if (r < 0) {
 		out_printf(o, "set: cannot read the registers: %s\n",
 			   strerror(-r));
@@ -988,7 +989,7 @@ static int cmd_set(struct machine *m, const char *args, struct cmd_out *o)
 	}
 	for (i = 0; i < ri->size; i++)
 		regs[ri->offset + i] = i < 8 ? val >> (8 * i) : 0;
-	r = stub__write_regs(m, 0, regs);
+	r = stub__write_regs(m, m->cur, regs);
 	if (r < 0) {
 		out_printf(o, "set: %s: %s\n", ri->name, strerror(-r));
 		return r;
@@ -1028,23 +1029,55 @@ static int cmd_info_threads(struct machine *m, const char *args,
 	(void)args;
 	for (i = 0; i < m->nr_vcpus; i++) {
 		struct vcpu *v = m->vcpus[i];
+		const char *mark = v == machine__cur(m) ? "*" : " ";
+		char state[64];
 
+		vcpu__state(v, state, sizeof(state));
 		if (vcpu__is_running(v)) {
-			out_printf(o, "%d vCPU %d (running)\n", i + 1, i + 1);
+			out_printf(o, "%s %d vCPU %d (running)\n", mark, i + 1,
+				   i + 1);
 			continue;
 		}
 		if (BE_CALL(&v->bv, get_regs, &r) < 0 ||
 		    BE_CALL(&v->bv, get_sregs, &s) < 0) {
-			out_printf(o, "%d vCPU %d (state unreadable)\n", i + 1,
-				   i + 1);
+			out_printf(o, "%s %d vCPU %d (state unreadable)\n",
+				   mark, i + 1, i + 1);
 			continue;
 		}
-		out_printf(o, "%d vCPU %d (%s mode, %s) at 0x%llx\n", i + 1,
-			   i + 1, mmu__mode_name(mmu__mode(&s)),
-			   v->shutdown ? "shutdown" :
-			   v->halted ? "halted" : "stopped",
+		out_printf(o, "%s %d vCPU %d (%s) at 0x%llx\n", mark, i + 1,
+			   i + 1, state,
 			   (unsigned long long)mmu__linear_pc(&r, &s));
 	}
+	return 0;
+}
+
+static int cmd_thread(struct machine *m, const char *args,
+		      struct cmd_out *o)
+{
+	char *end;
+	long n;
+	int i;
+
+	if (!*args) {
+		out_printf(o, "current vCPU: %d of %d\n", m->cur + 1,
+			   m->nr_vcpus);
+		return 0;
+	}
+	n = strtol(args, &end, 10);
+	if (*end || n < 1 || n > m->nr_vcpus) {
+		out_printf(o, "thread %s: no such vCPU (1 to %d)\n", args,
+			   m->nr_vcpus);
+		return -EINVAL;
+	}
+	for (i = 0; i < m->nr_vcpus; i++)
+		if (vcpu__is_running(m->vcpus[i])) {
+			out_printf(o, "thread: the guest is running (\"stop\" "
+				   "stops it)\n");
+			return -EBUSY;
+		}
+	m->cur = n - 1;
+	out_printf(o, "current vCPU: %ld%s\n", n, o->from_gdb ?
+		   " (GDB's own \"thread N\" chooses what GDB reads)" : "");
 	return 0;
 }
 
@@ -1350,6 +1383,13 @@ void commands__note_stop(struct machine *m, int index,
 			 (unsigned long long)pc,
 			 mmu__mode_name(mmu__mode(&s)));
 	}
+	/* Which one, when there are several. */
+	if (m->nr_vcpus > 1) {
+		char one[24];
+
+		snprintf(one, sizeof(one), " on vCPU %d", index + 1);
+		strncat(at, one, sizeof(at) - strlen(at) - 1);
+	}
 	pthread_mutex_lock(&stops.lock);
 	switch (st->reason) {
 	case GDBSTUB_STOP_SWBREAK:
@@ -1413,24 +1453,27 @@ const struct command commands[] = {
 	{ "help", cmd_help, complete_command,
 	  "[CMD]: list the commands, or say what CMD does" },
 	{ "info registers", cmd_info_registers, NULL,
-	  "general registers of vCPU 1" },
+	  "general registers of the current vCPU" },
 	{ "info sregs", cmd_info_sregs, NULL,
-	  "segment, descriptor-table and control registers of vCPU 1" },
+	  "segment, descriptor-table and control registers of the current vCPU" },
 	{ "info mode", cmd_mode, NULL,
-	  "CPU mode of vCPU 1 (real, protected, long, ...)" },
+	  "CPU mode of the current vCPU (real, protected, long, ...)" },
 	{ "info breakpoints", cmd_info_breakpoints, NULL,
 	  "hvdbg's numbered breakpoints, then every breakpoint and "
 	  "watchpoint (GDB's too) and how each is delivered now (int3, "
 	  "dr0-dr3, stepped)" },
 	{ "info threads", cmd_info_threads, NULL,
 	  "the vCPUs: mode, state and linear PC" },
+	{ "thread", cmd_thread, NULL,
+	  "[N]: choose vCPU N for the commands that act on one vCPU "
+	  "(registers, mode, x, set, step); without N, show the current" },
 	{ "mode", cmd_mode, NULL, "the same as \"info mode\"" },
 	{ "x", cmd_x, NULL,
 	  "/NFU ADDR: examine memory as GDB's x does: N units of size U "
 	  "(b h w g) in format F (x d u o t c s; i shows raw bytes)" },
 	{ "set", cmd_set, complete_reg,
-	  "REG VALUE: set a register of vCPU 1 (names as in GDB; rip and "
-	  "pc are the linear PC)" },
+	  "REG VALUE: set a register of the current vCPU (names as in "
+	  "GDB; rip and pc are the linear PC)" },
 	{ "break", cmd_break, NULL,
 	  "ADDR: breakpoint at linear ADDR (int3, a debug register or "
 	  "stepping, as the probe decides)" },
@@ -1465,7 +1508,8 @@ const struct command commands[] = {
 	  "[on|off]: memory addresses (GDB's and x's) are guest-physical "
 	  "(on) or linear (off); no argument: show which" },
 	{ "translate", cmd_translate, NULL,
-	  "ADDR: walk vCPU 1's page tables for linear ADDR, level by level" },
+	  "ADDR: walk the current vCPU's page tables for linear ADDR, "
+	  "level by level" },
 	{ "catch", cmd_catch, complete_catch,
 	  "[mode]: stop after an instruction that changes CR0.PE, CR0.PG "
 	  "or EFER.LMA; cr0|cr3|cr4|efer|gdt|idt|exception N|triple-fault "

@@ -83,7 +83,7 @@ static void console__on_sigint(void)
 	console__sigint(SIGINT);
 	/* A trace steps on the vCPU thread while this one waits. */
 	if (con.m && con.m->nr_vcpus)
-		vcpu__interrupt_trace(con.m->vcpus[0]);
+		vcpu__interrupt_trace(machine__cur(con.m));
 }
 
 static void console__print(void *ctx, const char *text)

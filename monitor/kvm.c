@@ -131,6 +131,37 @@ static int kvm_set_memory(struct backend_vm *vm, int slot, uint64_t gpa,
 	return kvm_ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &region);
 }
 
+/*
+ * The host's CPUID with this vCPU's initial APIC ID (leaf 1 EBX[31:24],
+ * the x2APIC ID of leaves 0xB and 0x1F), which KVM leaves at 0: the
+ * guest finds which processor it is the way it would on a PC, and the
+ * ID agrees with the local APIC's, which KVM takes from the vCPU index.
+ */
+static int kvm_set_cpuid(struct backend_vcpu *vcpu,
+			 const struct kvm_cpuid2 *host, int index)
+{
+	size_t size = sizeof(*host) + host->nent * sizeof(host->entries[0]);
+	struct kvm_cpuid2 *c;
+	unsigned int i;
+	int r;
+
+	if (!index)
+		return kvm_ioctl(vcpu->fd, KVM_SET_CPUID2, (void *)host);
+	c = xzalloc(size);
+	memcpy(c, host, size);
+	for (i = 0; i < c->nent; i++) {
+		struct kvm_cpuid_entry2 *e = &c->entries[i];
+
+		if (e->function == 1)
+			e->ebx = (e->ebx & 0x00ffffff) | (uint32_t)index << 24;
+		else if (e->function == 0xb || e->function == 0x1f)
+			e->edx = index;
+	}
+	r = kvm_ioctl(vcpu->fd, KVM_SET_CPUID2, c);
+	free(c);
+	return r;
+}
+
 static int kvm_vcpu_create(struct backend_vm *vm, int index,
 			   struct backend_vcpu *vcpu)
 {
@@ -152,7 +183,7 @@ static int kvm_vcpu_create(struct backend_vm *vm, int index,
 	}
 	vcpu->run = run;
 	if (vm->be->cpuid) {
-		r = kvm_ioctl(vcpu->fd, KVM_SET_CPUID2, vm->be->cpuid);
+		r = kvm_set_cpuid(vcpu, vm->be->cpuid, index);
 		if (r < 0) {
 			munmap(run, vm->be->run_size);
 			close(vcpu->fd);

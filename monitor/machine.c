@@ -31,6 +31,10 @@ int machine__init(struct machine *m, const char *accel, uint64_t ram_size)
 	memset(m, 0, sizeof(*m));
 	pthread_mutex_init(&m->lock, NULL);
 	pthread_cond_init(&m->cond, NULL);
+	pthread_mutex_init(&m->step_lock, NULL);
+	pthread_cond_init(&m->step_cond, NULL);
+	m->step_last = -1;
+	m->step_stuck = ~0UL;
 	machine__init_cmd_lock(m);
 	io__init(&m->io);
 	debug__init(&m->dbg);
@@ -62,6 +66,13 @@ int machine__init(struct machine *m, const char *accel, uint64_t ram_size)
 		die("%s: cannot map guest memory: %s", m->be.path,
 		    strerror(-r));
 	return 0;
+}
+
+struct vcpu *machine__cur(struct machine *m)
+{
+	if (m->cur < 0 || m->cur >= m->nr_vcpus)
+		return m->nr_vcpus ? m->vcpus[0] : NULL;
+	return m->vcpus[m->cur];
 }
 
 int machine__map_rom(struct machine *m, const uint8_t *image, size_t size)

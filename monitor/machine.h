@@ -45,6 +45,27 @@ struct machine {
 
 	struct vcpu *vcpus[MACHINE_MAX_VCPUS];
 	int nr_vcpus;
+	/*
+	 * The vCPU that registers, memory and commands apply to: GDB's Hg
+	 * thread, the console's "thread N", or the one whose stop was
+	 * reported last.  Changed only while every vCPU is stopped.
+	 */
+	int cur;
+
+	/*
+	 * Stepped runs of several vCPUs take turns, one instruction each:
+	 * a watched byte that changed was then written by the vCPU that
+	 * checks it, and the stop names the right thread.  step_busy: a
+	 * turn is taken; step_last: whose, so that it lets a waiting vCPU
+	 * go next; step_turn counts turns; step_stuck is a turn found
+	 * blocked in the kernel (a HLT with an in-kernel irqchip waits
+	 * there for an interrupt), which the others stop waiting for.
+	 */
+	pthread_mutex_t step_lock;
+	pthread_cond_t step_cond;
+	bool step_busy;
+	int step_last, step_waiters;
+	unsigned long step_turn, step_stuck;
 
 	/* "monitor phys on": GDB's memory packets take guest-physical
 	 * addresses, to look past the guest's page tables.  Breakpoint
@@ -107,7 +128,18 @@ struct machine {
 	int exit_status;
 	/* A stop has been reported since the last resume (all-stop). */
 	bool stop_reported;
+	/*
+	 * All-stop: a vCPU has stopped since the last resume and is
+	 * stopping the others; their own stops (the kick) are not
+	 * reported.  Set by that vCPU, cleared by whoever resumes; the
+	 * resume hands out all its commands under the lock, so a kick
+	 * never falls between two of them.
+	 */
+	bool stopping;
 };
+
+/* The selected vCPU (machine.cur). */
+struct vcpu *machine__cur(struct machine *m);
 
 int machine__init(struct machine *m, const char *accel, uint64_t ram_size);
 /* Map a BIOS image: the tail below 1 MiB in RAM, all of it below 4G. */

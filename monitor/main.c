@@ -66,6 +66,8 @@ struct options {
 	struct kernel_image kernel;
 	/* --irqchip: -1 default (on for a PC guest), 0 off, 1 on */
 	int irqchip;
+	/* -smp N: vCPUs; the first boots, the others wait for SIPI. */
+	int smp;
 };
 
 enum {
@@ -73,6 +75,7 @@ enum {
 	OPT_PROBE, OPT_DEBUG_RSP,
 	OPT_NO_CONSOLE,
 	OPT_KERNEL, OPT_APPEND, OPT_INITRD, OPT_BOOT_ENTRY, OPT_IRQCHIP,
+	OPT_SMP,
 };
 
 static const struct option long_options[] = {
@@ -91,6 +94,7 @@ static const struct option long_options[] = {
 	{ "initrd",	required_argument, NULL, OPT_INITRD },
 	{ "boot-entry",	required_argument, NULL, OPT_BOOT_ENTRY },
 	{ "irqchip",	required_argument, NULL, OPT_IRQCHIP },
+	{ "smp",	required_argument, NULL, OPT_SMP },
 	{ "help",	no_argument,	   NULL, 'h' },
 	{ "version",	no_argument,	   NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -123,6 +127,9 @@ static void usage(void)
 "      --irqchip on|off PIC, IOAPIC, APIC and PIT in the accelerator (on\n"
 "                       by default with --bios and --kernel, where the\n"
 "                       accelerator has them)\n"
+"      -smp N           N vCPUs (1 to %d, default 1): vCPU 1 boots, the\n"
+"                       others wait for INIT and SIPI from its local APIC;\n"
+"                       needs the accelerator's in-kernel irqchip\n"
 "      --load FILE@ADDR copy FILE to guest-physical ADDR (repeatable)\n"
 "      --entry SEG:OFF  start in real mode at CS=SEG (base SEG*16), IP=OFF\n"
 "      --entry ADDR     start in real mode at linear ADDR (below 1 MiB):\n"
@@ -160,7 +167,8 @@ static void usage(void)
 "port 0xf4 ends hvdbg with exit status (V << 1) | 1; GDB's kill ends it\n"
 "with status 0; SIGINT, SIGTERM or SIGHUP with 128 + the signal number\n"
 "(an attached GDB is told); a fatal guest error without GDB with 1.\n"
-"GDB sees linear addresses: in real mode $pc is CS.base + IP.\n");
+"GDB sees linear addresses: in real mode $pc is CS.base + IP.\n",
+	MACHINE_MAX_VCPUS);
 }
 
 static void parse_load(struct options *o, const char *arg)
@@ -212,6 +220,32 @@ static void parse_entry(struct options *o, const char *arg)
 	o->entry_ip = off;
 }
 
+/* Some "-smp" was given with one dash and rewritten to "--smp". */
+static bool smp_dashed;
+
+/* "-smp..." as "--smp...": kept for the life of the process. */
+static char *dash_smp(const char *arg)
+{
+	char *s = xzalloc(strlen(arg) + 2);
+
+	s[0] = '-';
+	strcpy(s + 1, arg);
+	return s;
+}
+
+static void parse_smp(struct options *o, const char *arg)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(arg, &end, 10);
+	if (!*arg || *end || errno || n < 1 || n > MACHINE_MAX_VCPUS)
+		die("-smp %s: expected a number of vCPUs from 1 to %d", arg,
+		    MACHINE_MAX_VCPUS);
+	o->smp = n;
+}
+
 static void parse_options(struct options *o, int argc, char **argv)
 {
 	int c;
@@ -221,7 +255,14 @@ static void parse_options(struct options *o, int argc, char **argv)
 	o->serial = "stdio";
 	o->accel = "kvm";
 	o->irqchip = -1;
+	o->smp = 1;
 
+	/* QEMU's spelling, one dash, which getopt would take for -s -m. */
+	for (c = 1; c < argc; c++)
+		if (!strcmp(argv[c], "-smp") || !strncmp(argv[c], "-smp=", 5)) {
+			argv[c] = dash_smp(argv[c]);
+			smp_dashed = true;
+		}
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":m:sShV", long_options,
 				NULL)) != -1) {
@@ -304,6 +345,9 @@ static void parse_options(struct options *o, int argc, char **argv)
 				    optarg);
 			o->irqchip = !strcmp(optarg, "on");
 			break;
+		case OPT_SMP:
+			parse_smp(o, optarg);
+			break;
 		case 'h':
 			usage();
 			exit(0);
@@ -311,8 +355,10 @@ static void parse_options(struct options *o, int argc, char **argv)
 			printf("hvdbg %s\n", PACKAGE_VERSION);
 			exit(0);
 		case ':':
+			/* Named as typed: "-smp" came in as "--smp". */
 			die("%s: option requires an argument (see --help)",
-			    argv[optind - 1]);
+			    argv[optind - 1] + (optopt == OPT_SMP &&
+						smp_dashed));
 		default:
 			if (optopt)
 				die("-%c: unknown option (see --help)", optopt);
@@ -334,6 +380,10 @@ static void parse_options(struct options *o, int argc, char **argv)
 	if (o->kernel.path && o->have_entry)
 		die("--kernel %s: starts where its headers say; --entry does "
 		    "not apply", o->kernel.path);
+	if (o->smp > 1 && !o->irqchip)
+		die("-smp %d: the other vCPUs are started by INIT and SIPI "
+		    "through the local APICs, which --irqchip off leaves out",
+		    o->smp);
 }
 
 /*
@@ -507,10 +557,14 @@ int main(int argc, char **argv)
 		die("cannot start the signal thread: %s", strerror(-r));
 	/* Before any vCPU: the local APICs come with the irqchip.  Other
 	 * guests keep HLT and the PIC/PIT ports in the monitor. */
-	if (pic_pit__init(&m, o.irqchip == 1 ||
+	if (pic_pit__init(&m, o.irqchip == 1 || o.smp > 1 ||
 			  (o.irqchip == -1 && (o.bios || o.kernel.path)),
 			  o.irqchip == 1) < 0)
 		exit(1);
+	if (o.smp > 1 && !m.irqchip)
+		die("-smp %d: %s has no in-kernel irqchip (the local APICs "
+		    "that deliver INIT and SIPI to the other vCPUs); only "
+		    "-smp 1 runs there", o.smp, m.be.path);
 	for (i = 0; i < o.nr_loads; i++)
 		raw__place(&m, o.loads[i].addr, o.loads[i].buf,
 			   o.loads[i].size);
@@ -543,12 +597,24 @@ int main(int argc, char **argv)
 	if (r < 0)
 		die("%s: cannot set the entry state: %s", m.be.path,
 		    strerror(-r));
+	for (i = 1; i < o.smp; i++) {
+		r = vcpu__create(&m, i, &m.vcpus[i]);
+		if (!r)
+			r = vcpu__wait_for_sipi(m.vcpus[i]);
+		if (r < 0)
+			die("%s: cannot create vCPU %d: %s", m.be.path, i + 1,
+			    strerror(-r));
+		m.nr_vcpus++;
+	}
 
 	if (o.gdb)
 		pr_warn("waiting for gdb on %s", o.gdb);
-	r = vcpu__start(v, o.hold);
-	if (r < 0)
-		die("vCPU 1: cannot start its thread: %s", strerror(-r));
+	for (i = 0; i < m.nr_vcpus; i++) {
+		r = vcpu__start(m.vcpus[i], o.hold);
+		if (r < 0)
+			die("vCPU %d: cannot start its thread: %s", i + 1,
+			    strerror(-r));
+	}
 	/* From here on the vCPU thread reports stops to the stub. */
 	early_gdb = NULL;
 	if (!o.no_console)

@@ -509,6 +509,43 @@ static void print_stdout(void *ctx, const char *text)
 	fputs(text, stdout);
 }
 
+/*
+ * --probe=smp[:ANY]: can this accelerator run -smp N > 1, i.e. does it
+ * have the in-kernel irqchip whose local APICs carry INIT and SIPI?
+ * Exit 0 yes, 1 no (with the reason), 2 on a bad --accel.
+ */
+static int probe__smp(const char *accel)
+{
+	struct backend be;
+	struct backend_vm vm;
+	int r;
+
+	r = backend__open(&be, accel);
+	if (r == -ENOENT && !be.ops) {
+		pr_warn("--accel %s: unknown accelerator (known: %s)", accel,
+			backend__names());
+		return 2;
+	}
+	if (r < 0) {
+		pr_warn("%s: %s", be.path, r == -ENOTSUP ?
+			"not a KVM API 12 device" : strerror(-r));
+		return 1;
+	}
+	r = be.ops->vm_create(&be, &vm);
+	if (r >= 0) {
+		r = be.ops->create_irqchip ? be.ops->create_irqchip(&vm) :
+					     -ENOTSUP;
+		be.ops->vm_destroy(&vm);
+	}
+	if (r < 0)
+		printf("smp: no (%s has no in-kernel irqchip to deliver INIT "
+		       "and SIPI: %s)\n", be.path, strerror(-r));
+	else
+		printf("smp: yes (%s has an in-kernel irqchip)\n", be.path);
+	backend__close(&be);
+	return r < 0;
+}
+
 int probe__main(const char *accel, const char *query)
 {
 	struct probe_table t;
@@ -516,6 +553,8 @@ int probe__main(const char *accel, const char *query)
 	int f = -1, m = -1, i, r;
 	const char *colon;
 
+	if (query && (!strcmp(query, "smp") || !strncmp(query, "smp:", 4)))
+		return probe__smp(accel);
 	if (query) {
 		colon = strchr(query, ':');
 		for (i = 0; colon && i < PROBE_NR_FEATURES; i++) {

@@ -571,8 +571,8 @@ int stub__insert(struct machine *m, unsigned int owner,
 	if (type == GDBSTUB_BP_SW && m->dbg.sw_policy == SW_BP_UNKNOWN)
 		m->dbg.sw_policy = probe__int3_traps(m) ? SW_BP_INT3 :
 							  SW_BP_DR;
-	return debug__insert_owned(m, &m->vcpus[0]->bv, owner, type, addr,
-				   kind);
+	return debug__insert_owned(m, &machine__cur(m)->bv, owner, type,
+				   addr, kind);
 }
 
 static int stub_remove_breakpoint(void *t, enum gdbstub_bp_type type,
@@ -587,6 +587,7 @@ static int stub_resume(void *t, const struct gdbstub_action *acts,
 	struct machine *m = t;
 	enum vcpu_cmd cmd[MACHINE_MAX_VCPUS];
 	const struct gdbstub_action *range[MACHINE_MAX_VCPUS];
+	bool stepping = false;
 	int i, j;
 
 	for (i = 0; i < m->nr_vcpus; i++) {
@@ -606,18 +607,49 @@ static int stub_resume(void *t, const struct gdbstub_action *acts,
 			break;
 		}
 	}
+	/*
+	 * A step holds the threads GDB lets continue meanwhile
+	 * ("vCont;s:2;c", what GDB sends for stepi without scheduler
+	 * locking): the stepped vCPU stops after one instruction and
+	 * stops the others with it, so letting them run would only move
+	 * them by a random amount behind the user's back.
+	 */
+	for (i = 0; i < m->nr_vcpus; i++)
+		stepping |= cmd[i] == VCPU_CMD_STEP || cmd[i] == VCPU_CMD_RANGE;
+	for (i = 0; stepping && i < m->nr_vcpus; i++)
+		if (cmd[i] == VCPU_CMD_CONT)
+			cmd[i] = VCPU_CMD_NONE;
+	/* A stop kept from the last all-stop is the answer: nothing runs. */
+	for (i = 0; i < m->nr_vcpus; i++) {
+		struct vcpu *v = m->vcpus[i];
+		struct gdbstub_stop st;
+
+		if (cmd[i] == VCPU_CMD_NONE || !v->has_pending)
+			continue;
+		v->has_pending = false;
+		st = v->pending;
+		pthread_mutex_lock(&m->lock);
+		m->stop_reported = false;
+		m->stopping = true;
+		pthread_mutex_unlock(&m->lock);
+		vcpu__tell(v, &st);
+		return 0;
+	}
 	/* Code the guest copied over an int3 since it stopped gets the
 	 * 0xCC back before it can run. */
 	debug__sync(m);
+	/* Every command out under the lock: a vCPU that stops at once
+	 * kicks the others only after all of them have theirs. */
 	pthread_mutex_lock(&m->lock);
 	m->stop_reported = false;
-	pthread_mutex_unlock(&m->lock);
+	m->stopping = false;
 	for (i = 0; i < m->nr_vcpus; i++)
-		if (range[i])
+		if (range[i] && cmd[i] == VCPU_CMD_RANGE)
 			vcpu__resume_range(m->vcpus[i], range[i]->start,
 					   range[i]->end);
 		else if (cmd[i] != VCPU_CMD_NONE)
 			vcpu__resume(m->vcpus[i], cmd[i]);
+	pthread_mutex_unlock(&m->lock);
 	return 0;
 }
 
@@ -625,6 +657,9 @@ int stub__resume_all(struct machine *m, char type)
 {
 	struct gdbstub_action act = { .type = type, .tid = -1 };
 
+	/* A step is the selected vCPU's; the others stay stopped. */
+	if (type == 's')
+		act.tid = machine__cur(m)->index + 1;
 	return stub_resume(m, &act, 1);
 }
 
@@ -633,7 +668,7 @@ static void stub_interrupt(void *t)
 	struct machine *m = t;
 	struct gdbstub_stop st = {
 		.reason = GDBSTUB_STOP_SIGNAL,
-		.tid = 1,
+		.tid = m->cur + 1,
 		.signal = GDBSTUB_SIGINT,
 	};
 	bool any = false;
@@ -660,18 +695,23 @@ static void stub_describe_thread(void *t, int tid, char *buf, size_t size)
 {
 	struct machine *m = t;
 	struct vcpu *v = stub__vcpu(m, tid);
-	struct kvm_sregs s;
+	char state[64];
 
 	if (!v) {
 		snprintf(buf, size, "no such vCPU");
 		return;
 	}
-	if (vcpu__is_running(v) || BE_CALL(&v->bv, get_sregs, &s) < 0) {
-		snprintf(buf, size, "vCPU %d (running)", tid);
-		return;
-	}
-	snprintf(buf, size, "vCPU %d (%s mode, stopped)", tid,
-		 mmu__mode_name(mmu__mode(&s)));
+	vcpu__state(v, state, sizeof(state));
+	snprintf(buf, size, "vCPU %d (%s)", tid, state);
+}
+
+/* Hg: registers, memory and monitor commands now mean this vCPU. */
+static void stub_select_thread(void *t, int tid)
+{
+	struct machine *m = t;
+
+	if (stub__vcpu(m, tid))
+		m->cur = tid - 1;
 }
 
 static int stub_monitor_command(void *t, const char *cmd,
@@ -686,7 +726,11 @@ static void stub_detach(void *t)
 	int i;
 
 	debug__remove_all(m);
+	pthread_mutex_lock(&m->lock);
+	m->stopping = false;
+	pthread_mutex_unlock(&m->lock);
 	for (i = 0; i < m->nr_vcpus; i++) {
+		m->vcpus[i]->has_pending = false;
 		debug__arm(m, &m->vcpus[i]->bv, false, DEBUG_NO_LIFT);
 		vcpu__resume(m->vcpus[i], VCPU_CMD_CONT);
 	}
@@ -814,6 +858,15 @@ static void locked_describe_thread(void *t, int tid, char *buf, size_t size)
 	pthread_mutex_unlock(&m->cmd_lock);
 }
 
+static void locked_select_thread(void *t, int tid)
+{
+	struct machine *m = t;
+
+	pthread_mutex_lock(&m->cmd_lock);
+	stub_select_thread(t, tid);
+	pthread_mutex_unlock(&m->cmd_lock);
+}
+
 static int locked_monitor_command(void *t, const char *cmd,
 				  gdbstub_print_fn print, void *ctx)
 {
@@ -847,6 +900,7 @@ const struct gdbstub_target_ops stub_ops = {
 	.interrupt		= stub_interrupt,
 	.list_threads		= stub_list_threads,
 	.describe_thread	= locked_describe_thread,
+	.select_thread		= locked_select_thread,
 	.monitor_command	= locked_monitor_command,
 	.detach			= locked_detach,
 	.kill			= stub_kill,

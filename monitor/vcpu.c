@@ -23,6 +23,15 @@
  * A kick (GDB's Ctrl-C) sets a flag, sets run->immediate_exit and sends
  * SIGUSR1 to the thread, so KVM_RUN returns -EINTR whether the signal
  * lands before or during the ioctl.
+ *
+ * With several vCPUs the machine is all-stop: the first vCPU to stop
+ * since a resume kicks the others and reports only once they are all
+ * parked, so GDB never touches a running vCPU; the others' stops are
+ * the kick's, except a stop of their own, which is kept for the next
+ * resume.  Stepped runs take turns, one instruction each, so that a
+ * watched write is seen by the vCPU that made it.  Application
+ * processors wait for SIPI inside KVM_RUN (in-kernel local APIC), where
+ * a kick reaches them like any other.
  */
 #include "config.h"
 
@@ -32,6 +41,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "gdbstub/gdbstub.h"
 #include "monitor/debug.h"
@@ -45,6 +55,9 @@
 #define VCPU_KICK_SIGNAL	SIGUSR1
 /* Debug exits at an unchanged RIP tolerated before a step gives up. */
 #define VCPU_STEP_RETRIES	8
+/* How long a stepping vCPU waits for another's turn before taking that
+ * vCPU for blocked in the kernel (a HLT): far above one step's time. */
+#define VCPU_TURN_WAIT_MS	50
 /* Accesses to nothing reported on stderr when no debugger stops them. */
 #define VCPU_NODEV_REPORTS	4
 /* Where the PC's device window (LAPIC, IOAPIC, PCI BARs, flash) lies:
@@ -541,7 +554,8 @@ static int vcpu__run_core(struct vcpu *v, struct run_ctx *c)
 		r = BE_CALL(&v->bv, run);
 		vcpu__invalidate(v);
 		c->pending = false;
-		if (r == -EINTR)
+		/* -EAGAIN: an AP left its wait for SIPI; run it again. */
+		if (r == -EINTR || r == -EAGAIN)
 			continue;
 		if (r < 0) {
 			snprintf(why, sizeof(why), "KVM_RUN: %s",
@@ -617,6 +631,115 @@ static bool vcpu__catch_check(struct vcpu *v, uint64_t bits,
 	return true;
 }
 
+int vcpu__mp_state(struct vcpu *v)
+{
+	struct kvm_mp_state mp;
+
+	if (ioctl(v->bv.fd, KVM_GET_MP_STATE, &mp) < 0)
+		return -errno;
+	return mp.mp_state;
+}
+
+int vcpu__wait_for_sipi(struct vcpu *v)
+{
+	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_UNINITIALIZED };
+
+	if (ioctl(v->bv.fd, KVM_SET_MP_STATE, &mp) < 0)
+		return -errno;
+	return 0;
+}
+
+void vcpu__state(struct vcpu *v, char *buf, size_t size)
+{
+	struct kvm_sregs s;
+	const char *what = "stopped";
+	int mp;
+
+	if (vcpu__is_running(v) || BE_CALL(&v->bv, get_sregs, &s) < 0) {
+		snprintf(buf, size, "running");
+		return;
+	}
+	mp = vcpu__mp_state(v);
+	if (v->shutdown)
+		what = "shutdown";
+	else if (mp == KVM_MP_STATE_UNINITIALIZED ||
+		 mp == KVM_MP_STATE_INIT_RECEIVED)
+		what = "waiting for SIPI";
+	else if (v->halted || mp == KVM_MP_STATE_HALTED)
+		what = "halted";
+	snprintf(buf, size, "%s mode, %s", mmu__mode_name(mmu__mode(&s)),
+		 what);
+}
+
+/*
+ * Wait for this vCPU's turn to step (machine.step_lock); returns whether
+ * it took one.  Alone, or waiting for SIPI or an interrupt in the
+ * kernel, it takes none: such a vCPU writes nothing until it wakes, and
+ * holding the turn while blocked would stop every other vCPU.  A vCPU
+ * that blocks in the middle of its turn (a HLT) is found by the waiting
+ * time running out; the others then step without turns until it comes
+ * back.
+ */
+static bool vcpu__step_turn(struct vcpu *v)
+{
+	struct machine *m = v->m;
+	struct timespec until;
+	bool took = false;
+	int mp;
+
+	if (m->nr_vcpus < 2)
+		return false;
+	mp = vcpu__mp_state(v);
+	if (mp >= 0 && mp != KVM_MP_STATE_RUNNABLE)
+		return false;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_nsec += VCPU_TURN_WAIT_MS * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&m->step_lock);
+	m->step_waiters++;
+	for (;;) {
+		/* Free, and not just ours while another waits: take it. */
+		if (!m->step_busy &&
+		    (m->step_last != v->index || m->step_waiters == 1)) {
+			took = true;
+			break;
+		}
+		if (m->step_busy && m->step_stuck == m->step_turn)
+			break;
+		if (pthread_cond_timedwait(&m->step_cond, &m->step_lock,
+					   &until) == ETIMEDOUT) {
+			if (m->step_busy)
+				m->step_stuck = m->step_turn;
+			else
+				took = true;
+			break;
+		}
+	}
+	m->step_waiters--;
+	if (took) {
+		m->step_busy = true;
+		m->step_last = v->index;
+		m->step_turn++;
+	}
+	pthread_mutex_unlock(&m->step_lock);
+	return took;
+}
+
+static void vcpu__step_turn_end(struct vcpu *v, bool turn)
+{
+	struct machine *m = v->m;
+
+	if (!turn)
+		return;
+	pthread_mutex_lock(&m->step_lock);
+	m->step_busy = false;
+	pthread_cond_broadcast(&m->step_cond);
+	pthread_mutex_unlock(&m->step_lock);
+}
+
 /*
  * A continue delivered by stepping: the step of vcpu__run_loop, once per
  * instruction, with the guest-debug block built once per mode and the
@@ -633,12 +756,14 @@ static int vcpu__stepped_run(struct vcpu *v, struct gdbstub_stop *st)
 	const struct kvm_sregs *s;
 	enum cpu_mode mode;
 	uint64_t bits;
+	bool turn;
 	int r;
 
 	s = vcpu__sregs(v);
 	mode = mmu__mode(s);
 	debug__step_block(m, s, &blk);
 	for (;;) {
+		turn = vcpu__step_turn(v);
 		c.start_pc = vcpu__pc(v);
 		c.retries = 0;
 		bits = vcpu__mode_bits(vcpu__sregs(v));
@@ -668,7 +793,10 @@ static int vcpu__stepped_run(struct vcpu *v, struct gdbstub_stop *st)
 			r = EXIT_STOP;
 			break;
 		}
+		vcpu__step_turn_end(v, turn);
+		turn = false;
 	}
+	vcpu__step_turn_end(v, turn);
 	*st = c.st;
 	return r;
 }
@@ -847,13 +975,68 @@ static int vcpu__trace_run(struct vcpu *v)
 	return ret;
 }
 
+/* Wait until v has no command left and is parked. */
+static void vcpu__wait_parked(struct vcpu *v)
+{
+	pthread_mutex_lock(&v->lock);
+	while (v->running ||
+	       (v->cmd != VCPU_CMD_NONE && v->cmd != VCPU_CMD_QUIT))
+		pthread_cond_wait(&v->cond, &v->lock);
+	pthread_mutex_unlock(&v->lock);
+}
+
+/*
+ * All-stop, called by a vCPU thread that has just stopped, before it
+ * parks: the first vCPU to stop since the resume claims the report and
+ * kicks the others out of the guest (true); the others' stops are the
+ * kick's and not reported, except that a stop of their own (a
+ * breakpoint hit at the same moment) is kept for the next resume (see
+ * vcpu.has_pending).  Kept before parking, so that whoever resumes
+ * after the report sees it.
+ */
+static bool vcpu__claim_stop(struct vcpu *v, struct gdbstub_stop *st)
+{
+	struct machine *m = v->m;
+	int i;
+
+	st->tid = v->index + 1;
+	pthread_mutex_lock(&m->lock);
+	if (m->stopping) {
+		pthread_mutex_unlock(&m->lock);
+		if (st->reason != GDBSTUB_STOP_SIGNAL ||
+		    st->signal != GDBSTUB_SIGINT) {
+			v->pending = *st;
+			v->has_pending = true;
+		}
+		return false;
+	}
+	m->stopping = true;
+	for (i = 0; i < m->nr_vcpus; i++)
+		if (m->vcpus[i] != v)
+			vcpu__kick(m->vcpus[i]);
+	pthread_mutex_unlock(&m->lock);
+	return true;
+}
+
+/* The claimed stop: once every other vCPU is parked, GDB may look. */
 static void vcpu__report(struct vcpu *v, struct gdbstub_stop *st)
 {
 	struct machine *m = v->m;
+	int i;
 
+	for (i = 0; i < m->nr_vcpus; i++)
+		if (m->vcpus[i] != v)
+			vcpu__wait_parked(m->vcpus[i]);
 	if (machine__exited(m))
 		return;
-	st->tid = v->index + 1;
+	vcpu__tell(v, st);
+}
+
+void vcpu__tell(struct vcpu *v, struct gdbstub_stop *st)
+{
+	struct machine *m = v->m;
+
+	m->cur = v->index;
 	/* Before GDB hears of it: GDB may resume at once. */
 	if (m->on_stop)
 		m->on_stop(m, v->index, st);
@@ -876,6 +1059,7 @@ static void *vcpu__thread(void *arg)
 	struct gdbstub_stop st;
 	enum vcpu_cmd cmd;
 	sigset_t set;
+	bool lead;
 	int r;
 
 	sigemptyset(&set);
@@ -911,15 +1095,19 @@ static void *vcpu__thread(void *arg)
 			continue;
 		}
 		r = vcpu__execute(v, cmd, &st);
+		lead = r != EXIT_END && vcpu__claim_stop(v, &st);
 
 		pthread_mutex_lock(&v->lock);
 		v->running = false;
 		v->kick = false;
 		v->bv.run->immediate_exit = 0;
+		/* The vCPU whose stop stops all waits for this. */
+		pthread_cond_broadcast(&v->cond);
 		pthread_mutex_unlock(&v->lock);
 		if (r == EXIT_END)
 			break;
-		vcpu__report(v, &st);
+		if (lead)
+			vcpu__report(v, &st);
 	}
 	return NULL;
 }

@@ -38,6 +38,15 @@ struct vcpu {
 	char stop_msg[GDBSTUB_MESSAGE_MAX];
 	/* Accesses to nothing told on stderr so far (no debugger). */
 	int nodev_reported;
+	/*
+	 * All-stop: this vCPU stopped for a reason of its own (breakpoint,
+	 * watchpoint, fault) while another vCPU's stop was being reported.
+	 * The next resume that would run it reports this stop instead, so
+	 * no hit is lost.  Written by the vCPU thread while it parks, read
+	 * and cleared by the resume while every vCPU is stopped.
+	 */
+	bool has_pending;
+	struct gdbstub_stop pending;
 
 	pthread_mutex_t lock;	/* guards the fields below */
 	pthread_cond_t cond;
@@ -112,6 +121,19 @@ int vcpu__set_real_entry(struct vcpu *v, uint16_t seg, uint16_t ip);
 int vcpu__set_reset_entry(struct vcpu *v);
 /* The same on a bare backend vCPU (the probe's). */
 int vcpu__bv_real_entry(struct backend_vcpu *bv, uint16_t seg, uint16_t ip);
+
+/* Report st, a stop of parked v, to the console and GDB. */
+void vcpu__tell(struct vcpu *v, struct gdbstub_stop *st);
+
+/* KVM_MP_STATE_* of the vCPU, or a negative errno where the backend
+ * has no such state (no in-kernel local APIC). */
+int vcpu__mp_state(struct vcpu *v);
+/* An application processor: it runs only after INIT and SIPI reach it
+ * through its local APIC. */
+int vcpu__wait_for_sipi(struct vcpu *v);
+/* "long mode, halted", "real mode, waiting for SIPI", "running"...:
+ * what the thread list and "info threads" say of the vCPU. */
+void vcpu__state(struct vcpu *v, char *buf, size_t size);
 
 /* Registers, code bytes and mode on stderr, for fatal exits. */
 void vcpu__dump(struct vcpu *v, const char *why);
