@@ -793,6 +793,27 @@ static int vcpu__execute(struct vcpu *v, enum vcpu_cmd cmd,
 	return r == EXIT_STEP_DONE ? EXIT_STOP : r;
 }
 
+/* One log line, "SSSS:RIP\n" in hex, without printf's parsing. */
+static size_t vcpu__trace_line(char *buf, uint16_t cs, uint64_t rip)
+{
+	static const char hex[] = "0123456789abcdef";
+	char digits[16];
+	size_t n = 0, k = 0;
+	int i;
+
+	for (i = 12; i >= 0; i -= 4)
+		buf[n++] = hex[(cs >> i) & 15];
+	buf[n++] = ':';
+	do {
+		digits[k++] = hex[rip & 15];
+		rip >>= 4;
+	} while (rip);
+	while (k)
+		buf[n++] = digits[--k];
+	buf[n++] = '\n';
+	return n;
+}
+
 /*
  * VCPU_CMD_TRACE on the vCPU thread: steps one by one through the same
  * path as GDB's stepi (breakpoint lifting, TF hiding), so a trace sees
@@ -802,6 +823,8 @@ static int vcpu__execute(struct vcpu *v, enum vcpu_cmd cmd,
 static int vcpu__trace_run(struct vcpu *v)
 {
 	struct gdbstub_stop st;
+	char line[24];
+	size_t n;
 	const struct kvm_regs *r;
 	const struct kvm_sregs *s;
 	int ret = EXIT_STOP;
@@ -810,8 +833,8 @@ static int vcpu__trace_run(struct vcpu *v)
 	for (v->trace_done = 0; v->trace_done < v->trace_n;) {
 		r = vcpu__regs(v);
 		s = vcpu__sregs(v);
-		fprintf(v->trace_out, "%04x:%llx\n", s->cs.selector,
-			(unsigned long long)r->rip);
+		n = vcpu__trace_line(line, s->cs.selector, r->rip);
+		fwrite(line, 1, n, v->trace_out);
 		memset(&st, 0, sizeof(st));
 		ret = vcpu__execute(v, VCPU_CMD_STEP, &st);
 		if (ret == EXIT_END) {
