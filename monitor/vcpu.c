@@ -7,10 +7,11 @@
  * one "continue" at start and only stops on a fatal exit.
  *
  * Stepping follows DESIGN.md's robustness rules because backends disagree
- * about what a step looks like: the guest-debug block is re-issued before
- * every step, a debug exit that leaves RIP where it was is not a step
- * (step again, a bounded number of times), and an I/O, MMIO or HLT exit
- * whose RIP has moved completes the step after the I/O is served.
+ * about what a step looks like: the guest-debug block is armed before
+ * every step (kvm.c skips the system call where that is safe), a debug
+ * exit that leaves RIP where it was is not a step (step again, a bounded
+ * number of times), and an I/O, MMIO or HLT exit whose RIP has moved
+ * completes the step after the I/O is served.
  *
  * A continue while some armed breakpoint is not delivered by the hardware
  * in the CPU's current mode (debug.c decides from the probe) becomes a
@@ -532,7 +533,7 @@ static int vcpu__run_core(struct vcpu *v, struct run_ctx *c)
 			c->st.signal = GDBSTUB_SIGINT;
 			return EXIT_STOP;
 		}
-		/* Re-issued before every step: some backends drop it. */
+		/* Armed before every step: KVM drops it (kvm.c). */
 		if (c->step &&
 		    (c->blk ? BE_CALL(&v->bv, set_guest_debug, c->blk) :
 			      debug__arm(v->m, &v->bv, true, c->lift)) < 0)
