@@ -13,6 +13,7 @@
 #                 logged to BENCH_TRACE_FILE on the server's machine
 #   BENCH_LAUNCH_ONLY  if set: only the launch metric (boot guests, whose
 #                 first stop is all that is compared), then kill
+#   BENCH_TRACE_ONLY  if set: only `monitor trace', from the first stop
 # Prints lines "bench <metric> <value>" on stdout.
 import os
 import time
@@ -51,6 +52,9 @@ def main():
         except gdb.error:
             pass
         return
+    if os.environ.get("BENCH_TRACE_ONLY"):
+        trace_and_kill()
+        return
     # Get to the guest's entry, 0x7c00, where a BIOS would put it.
     pc = int(gdb.parse_and_eval("$pc")) & 0xffffffffffffffff
     if pc != 0x7c00:
@@ -79,6 +83,10 @@ def main():
             raise gdb.GdbError("continue stopped at 0x%x, not %s" % (pc, bp))
     print("bench bphits %.1f" % (hits / (time.time() - t)))
     run("delete")
+    trace_and_kill()
+
+
+def trace_and_kill():
     # Stepping inside hvdbg: GDB's registers are stale afterwards.
     trace = int(os.environ.get("BENCH_TRACE", "0") or "0")
     if trace:

@@ -135,7 +135,11 @@ struct hv_ops {
 	void (*get_debugregs)(struct hv_vcpu *v, struct kvm_debugregs *d);
 	void (*set_debugregs)(struct hv_vcpu *v,
 			      const struct kvm_debugregs *d);
-	/* Flags already validated; the backend arms its intercepts. */
+	/* Flags already validated; the backend arms its intercepts.  A
+	 * KVM_GUESTDBG_SINGLESTEP stays in force until changed: run()
+	 * sets TF on every entry while it is armed, whatever the guest
+	 * did to RFLAGS, and the monitor relies on that to skip
+	 * re-issuing an unchanged block between steps. */
 	void (*set_guest_debug)(struct hv_vcpu *v);
 	void (*set_catch)(struct hv_vcpu *v);
 	u32 catch_flags;		/* HVDBG_CATCH_* it implements */

@@ -56,6 +56,18 @@ struct backend_vcpu {
 	struct kvm_sregs sregs;
 	struct kvm_fpu fpu;
 	struct kvm_debugregs debugregs;
+
+	/*
+	 * The guest-debug block the device holds (dbg_ok), so that a step
+	 * after a step re-issues nothing when the block is unchanged (see
+	 * kvm_set_guest_debug); last_debug: the last run ended in a debug
+	 * exit, with no I/O or MMIO left to complete; force_tf: the next
+	 * run puts the trap flag back through the run area instead.
+	 */
+	bool dbg_ok;
+	bool last_debug;
+	bool force_tf;
+	struct kvm_guest_debug dbg;
 };
 
 enum {

@@ -249,7 +249,7 @@ static struct sw_bp *sw_find(struct debug_state *d, uint64_t linear)
 {
 	int i;
 
-	for (i = 0; i < DEBUG_MAX_SW; i++)
+	for (i = 0; d->sw_used && i < DEBUG_MAX_SW; i++)
 		if (d->sw[i].used && d->sw[i].linear == linear)
 			return &d->sw[i];
 	return NULL;
@@ -272,7 +272,7 @@ static void sw_sync(struct machine *m)
 	uint8_t *host;
 	int i;
 
-	for (i = 0; i < DEBUG_MAX_SW; i++) {
+	for (i = 0; d->sw_used && i < DEBUG_MAX_SW; i++) {
 		struct sw_bp *b = &d->sw[i];
 
 		if (!b->used || b->dr >= 0 || d->lifted == b)
@@ -323,6 +323,7 @@ static int insert_sw(struct machine *m, struct backend_vcpu *bv,
 			return r;
 		*b = (struct sw_bp){ .used = true, .owners = owner,
 				     .linear = addr, .dr = r };
+		d->sw_used++;
 		return 0;
 	}
 
@@ -339,6 +340,7 @@ static int insert_sw(struct machine *m, struct backend_vcpu *bv,
 		.used = true, .owners = owner, .linear = addr, .gpa = gpa,
 		.orig = *host, .dr = -1,
 	};
+	d->sw_used++;
 	*host = INT3_OPCODE;
 	return 0;
 }
@@ -432,6 +434,7 @@ static void remove_sw(struct machine *m, struct sw_bp *b,
 			*host = b->orig;
 	}
 	b->used = false;
+	m->dbg.sw_used--;
 }
 
 int debug__remove(struct machine *m, enum gdbstub_bp_type type,
@@ -608,7 +611,7 @@ static void build_block(struct machine *m, struct kvm_guest_debug *dbg,
 		dr7 |= (uint64_t)rw << (16 + i * 4);
 		dr7 |= (uint64_t)dr7_len_bits(s->len) << (18 + i * 4);
 	}
-	for (i = 0; i < DEBUG_MAX_SW; i++)
+	for (i = 0; d->sw_used && i < DEBUG_MAX_SW; i++)
 		if (d->sw[i].used && d->sw[i].dr < 0)
 			any_sw = true;
 

@@ -107,6 +107,8 @@ struct debug_state {
 	bool cap[DEBUG_NR_CAPS][DEBUG_NR_MODES];
 	/* Paging state the stepped watches were last resolved under. */
 	uint64_t walk_cr0, walk_cr3, walk_cr4, walk_efer;
+	/* Used entries of sw[]: with none, every step skips its scans. */
+	int sw_used;
 };
 
 /* What a debug exit meant. */

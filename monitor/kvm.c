@@ -30,6 +30,7 @@
  * for free, which saves two ioctls on every single step.
  */
 #define KVM_SYNC_WANTED	(KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS)
+#define RFLAGS_TF	(1ULL << 8)
 
 static int kvm_ioctl(int fd, unsigned long req, void *arg)
 {
@@ -171,6 +172,9 @@ static int kvm_vcpu_create(struct backend_vm *vm, int index,
 	vcpu->vm = vm;
 	vcpu->index = index;
 	vcpu->cached = 0;
+	vcpu->dbg_ok = false;
+	vcpu->force_tf = false;
+	vcpu->last_debug = false;
 	vcpu->fd = kvm_ioctl(vm->fd, KVM_CREATE_VCPU, (void *)(long)index);
 	if (vcpu->fd < 0)
 		return vcpu->fd;
@@ -228,12 +232,23 @@ static int kvm_run(struct backend_vcpu *v)
 	v->cached = 0;
 	if (sync)
 		v->run->kvm_valid_regs = KVM_SYNC_WANTED;
+	if (v->force_tf) {
+		/* The registers KVM handed over at the last exit, unchanged
+		 * since (a write clears dbg_ok), with TF. */
+		v->run->s.regs.regs.rflags |= RFLAGS_TF;
+		v->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+		v->force_tf = false;
+	}
 	r = ioctl(v->fd, KVM_RUN, 0);
 	r = r < 0 ? -errno : 0;
+	v->run->kvm_dirty_regs = 0;
+	v->last_debug = r == 0 && v->run->exit_reason == KVM_EXIT_DEBUG;
 	if (sync && (r == 0 || r == -EINTR)) {
 		v->regs = v->run->s.regs.regs;
 		v->sregs = v->run->s.regs.sregs;
 		v->cached = BE_CACHED_REGS | BE_CACHED_SREGS;
+	} else if (r < 0 && r != -EINTR) {
+		v->dbg_ok = false;
 	}
 	return r;
 }
@@ -258,6 +273,7 @@ static int kvm_set_##name(struct backend_vcpu *v, const type *p)	\
 	int r;								\
 									\
 	v->cached &= ~bit;						\
+	v->dbg_ok = false;	/* KVM may drop TF, see below */	\
 	r = kvm_ioctl(v->fd, set, (void *)p);				\
 	if (r < 0)							\
 		return r;						\
@@ -271,12 +287,45 @@ KVM_GETSET(fpu, struct kvm_fpu, KVM_GET_FPU, KVM_SET_FPU, BE_CACHED_FPU)
 KVM_GETSET(debugregs, struct kvm_debugregs, KVM_GET_DEBUGREGS,
 	   KVM_SET_DEBUGREGS, BE_CACHED_DEBUGREGS)
 
+/*
+ * Can the single step armed by the last KVM_SET_GUEST_DEBUG still be in
+ * force?  Upstream KVM arms it by setting TF in the guest's RFLAGS and
+ * hides that TF from every read, so anything that rewrites RFLAGS drops
+ * it: a POPF, IRET or SYSCALL the guest steps, an instruction KVM
+ * emulates in the kernel, a KVM_SET_REGS at another RIP.  Nothing tells
+ * which happened, so after a step's debug exit TF is put back through
+ * the run area's registers (KVM_CAP_SYNC_REGS): the same write the ioctl
+ * does, inside the next KVM_RUN instead of a system call of its own.
+ * /dev/hvdbg sets TF on every entry while the step is armed (kmod/hv.h),
+ * so there the block stays in force until it changes.
+ */
+static bool kvm_step_holds(struct backend_vcpu *v)
+{
+	struct backend *be = v->vm->be;
+
+	if (!strcmp(be->name, "hvdbg"))
+		return true;
+	if (!be->sync_regs || !v->last_debug)
+		return false;
+	v->force_tf = true;
+	return true;
+}
+
 static int kvm_set_guest_debug(struct backend_vcpu *v,
 			       const struct kvm_guest_debug *dbg)
 {
+	int r;
+
+	if (v->dbg_ok && (dbg->control & KVM_GUESTDBG_SINGLESTEP) &&
+	    !memcmp(dbg, &v->dbg, sizeof(*dbg)) && kvm_step_holds(v))
+		return 0;
 	/* It may rewrite RFLAGS and the debug registers. */
 	v->cached = 0;
-	return kvm_ioctl(v->fd, KVM_SET_GUEST_DEBUG, (void *)dbg);
+	v->force_tf = false;
+	r = kvm_ioctl(v->fd, KVM_SET_GUEST_DEBUG, (void *)dbg);
+	v->dbg = *dbg;
+	v->dbg_ok = r == 0;
+	return r;
 }
 
 static int kvm_set_catch(struct backend_vcpu *v, uint32_t flags,

@@ -7,10 +7,11 @@
  * one "continue" at start and only stops on a fatal exit.
  *
  * Stepping follows DESIGN.md's robustness rules because backends disagree
- * about what a step looks like: the guest-debug block is re-issued before
- * every step, a debug exit that leaves RIP where it was is not a step
- * (step again, a bounded number of times), and an I/O, MMIO or HLT exit
- * whose RIP has moved completes the step after the I/O is served.
+ * about what a step looks like: the guest-debug block is armed before
+ * every step (kvm.c skips the system call where that is safe), a debug
+ * exit that leaves RIP where it was is not a step (step again, a bounded
+ * number of times), and an I/O, MMIO or HLT exit whose RIP has moved
+ * completes the step after the I/O is served.
  *
  * A continue while some armed breakpoint is not delivered by the hardware
  * in the CPU's current mode (debug.c decides from the probe) becomes a
@@ -545,7 +546,7 @@ static int vcpu__run_core(struct vcpu *v, struct run_ctx *c)
 			c->st.signal = GDBSTUB_SIGINT;
 			return EXIT_STOP;
 		}
-		/* Re-issued before every step: some backends drop it. */
+		/* Armed before every step: KVM drops it (kvm.c). */
 		if (c->step &&
 		    (c->blk ? BE_CALL(&v->bv, set_guest_debug, c->blk) :
 			      debug__arm(v->m, &v->bv, true, c->lift)) < 0)
@@ -921,6 +922,27 @@ static int vcpu__execute(struct vcpu *v, enum vcpu_cmd cmd,
 	return r == EXIT_STEP_DONE ? EXIT_STOP : r;
 }
 
+/* One log line, "SSSS:RIP\n" in hex, without printf's parsing. */
+static size_t vcpu__trace_line(char *buf, uint16_t cs, uint64_t rip)
+{
+	static const char hex[] = "0123456789abcdef";
+	char digits[16];
+	size_t n = 0, k = 0;
+	int i;
+
+	for (i = 12; i >= 0; i -= 4)
+		buf[n++] = hex[(cs >> i) & 15];
+	buf[n++] = ':';
+	do {
+		digits[k++] = hex[rip & 15];
+		rip >>= 4;
+	} while (rip);
+	while (k)
+		buf[n++] = digits[--k];
+	buf[n++] = '\n';
+	return n;
+}
+
 /*
  * VCPU_CMD_TRACE on the vCPU thread: steps one by one through the same
  * path as GDB's stepi (breakpoint lifting, TF hiding), so a trace sees
@@ -930,6 +952,8 @@ static int vcpu__execute(struct vcpu *v, enum vcpu_cmd cmd,
 static int vcpu__trace_run(struct vcpu *v)
 {
 	struct gdbstub_stop st;
+	char line[24];
+	size_t n;
 	const struct kvm_regs *r;
 	const struct kvm_sregs *s;
 	int ret = EXIT_STOP;
@@ -938,8 +962,8 @@ static int vcpu__trace_run(struct vcpu *v)
 	for (v->trace_done = 0; v->trace_done < v->trace_n;) {
 		r = vcpu__regs(v);
 		s = vcpu__sregs(v);
-		fprintf(v->trace_out, "%04x:%llx\n", s->cs.selector,
-			(unsigned long long)r->rip);
+		n = vcpu__trace_line(line, s->cs.selector, r->rip);
+		fwrite(line, 1, n, v->trace_out);
 		memset(&st, 0, sizeof(st));
 		ret = vcpu__execute(v, VCPU_CMD_STEP, &st);
 		if (ret == EXIT_END) {

@@ -7,6 +7,8 @@
  * instruction.  The UART output of each run is "<S>" with the `S' written
  * by the labelled OUT, so a replayed OUT shows up as "<SS>".  Ends with
  * a SYSCALL in long mode (RFLAGS into %r11) and the debug exit, status 119 ((0x3b << 1) | 1).
+ * After each HLT a POPF clears every flag, TF included, which upstream
+ * KVM takes as the end of its single step unless it is armed again.
  */
 	.include "guest.inc"
 	.include "long64.inc"
@@ -50,6 +52,18 @@
 \m\()_hlt:
 	hlt
 \m\()_end:
+	nop
+	/* A POPF that clears TF, the debugger's too: stepping must go on
+	 * one instruction at a time after it. */
+	.globl	\m\()_tf, \m\()_tf_a, \m\()_tf_b, \m\()_tf_c
+\m\()_tf:
+	push	$2
+	popf
+\m\()_tf_a:
+	nop
+\m\()_tf_b:
+	nop
+\m\()_tf_c:
 	nop
 .endm
 
