@@ -1201,10 +1201,46 @@ static int svm_exit_vintr(struct hv_vcpu *v)
 	return 1;
 }
 
+/* The guest's registers as two arrays, the VMCB keeping RAX and RSP. */
+static void svm_gprs_out(struct hv_vcpu *v, u64 *gprs)
+{
+	struct svm_save *s = &to_svm(v)->vmcb->save;
+
+	memcpy(gprs, v->gprs, sizeof(v->gprs));
+	gprs[HV_RAX] = s->rax;
+	gprs[HV_RSP] = s->rsp;
+}
+
+/* An access outside every slot: MMIO, for emulate.c to decode. */
+static int svm_emulate_mmio(struct hv_vcpu *v)
+{
+	struct svm_vmcb *vmcb = to_svm(v)->vmcb;
+	struct svm_save *s = &vmcb->save;
+	struct hv_emu_regs r;
+	const struct svm_seg *segs[6] = {
+		&s->es, &s->cs, &s->ss, &s->ds, &s->fs, &s->gs,
+	};
+	int i;
+
+	svm_gprs_out(v, r.gprs);
+	r.rip = s->rip;
+	r.cr0 = s->cr0;
+	r.cr3 = s->cr3;
+	r.cr4 = s->cr4;
+	r.efer = s->efer;
+	for (i = 0; i < 6; i++)
+		r.seg_base[i] = segs[i]->base;
+	r.cs_l = s->cs.attrib & (1 << 9);
+	r.cs_db = s->cs.attrib & (1 << 10);
+	/* Decode assists, where the CPU has them, fill these in. */
+	r.insn_len = min_t(u8, vmcb->control.insn_len & 0xf, sizeof(r.insn));
+	memcpy(r.insn, vmcb->control.insn_bytes, r.insn_len);
+	return hv_emulate_mmio(v, &r, vmcb->control.exit_info_2);
+}
+
 /*
  * A nested page fault.  Inside a slot: the first touch of that page,
- * which is pinned and mapped now.  Outside every slot: MMIO, which
- * needs an instruction emulator this driver does not have.
+ * which is pinned and mapped now.  Outside every slot: MMIO.
  */
 static int svm_exit_npf(struct hv_vcpu *v)
 {
@@ -1225,7 +1261,7 @@ static int svm_exit_npf(struct hv_vcpu *v)
 	if (r < 0)
 		return r;
 	if (r == 1)
-		return svm_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
+		return svm_emulate_mmio(v);
 	return 1;
 }
 
@@ -1519,6 +1555,15 @@ static int svm_complete(struct hv_vcpu *v)
 	if (v->pending == HV_PENDING_IO_IN)
 		memcpy(&s->rax, (u8 *)v->run + HV_PIO_OFFSET,
 		       v->pending_size);
+	if (v->pending == HV_PENDING_MMIO_IN) {
+		u64 gprs[HV_NR_GPRS];
+
+		svm_gprs_out(v, gprs);
+		hv_emulate_complete(v, gprs);
+		memcpy(v->gprs, gprs, sizeof(v->gprs));
+		s->rax = gprs[HV_RAX];
+		s->rsp = gprs[HV_RSP];
+	}
 	s->rip = v->pending_rip;
 	to_svm(v)->vmcb->control.int_state &= ~1U;
 	v->pending = HV_PENDING_NONE;
