@@ -27,6 +27,7 @@
 #define pr_fmt(fmt) "hvdbg: " fmt
 
 #include <linux/bitops.h>
+#include <linux/highmem.h>
 #include <linux/kernel.h>
 #include <linux/string.h>
 #include <asm/msr-index.h>
@@ -51,6 +52,7 @@ struct emu_insn {
 	int seg;			/* segment of the memory operand */
 	bool seg_override;
 	u8 rex;
+	bool rep;			/* F3 or F2 */
 	u8 reg;				/* ModRM.reg with REX.R */
 	bool rip_rel;
 	u64 ea;				/* offset within the segment */
@@ -200,6 +202,9 @@ static int emu_prefixes(struct emu_insn *d, const struct hv_emu_regs *r)
 			d->seg_override = true;
 			break;
 		case 0xf0:			/* LOCK: one access anyway */
+			break;
+		case 0xf2: case 0xf3:
+			d->rep = true;
 			break;
 		default:
 			if (d->long64 && (b & 0xf0) == 0x40) {
@@ -462,4 +467,132 @@ void hv_emulate_complete(struct hv_vcpu *v, u64 *gprs)
 	default:
 		*dst = val;
 	}
+}
+
+/* ---------------------------------------------------------------- */
+/* String I/O: INS and OUTS, REP or not */
+
+/* Copy into guest-physical memory within one page. */
+static int emu_write_gpa(struct hv_vm *vm, u64 gpa, const void *buf,
+			 size_t len)
+{
+	struct page *pg;
+	void *p;
+	int r = 0;
+
+	mutex_lock(&vm->lock);
+	pg = hv_vm_gpa_page(vm, gpa);
+	if (IS_ERR_OR_NULL(pg)) {
+		r = -EFAULT;
+	} else {
+		p = kmap_local_page(pg);
+		memcpy(p + offset_in_page(gpa), buf, len);
+		kunmap_local(p);
+	}
+	mutex_unlock(&vm->lock);
+	return r;
+}
+
+static u64 emu_ad_mask(int ad_size)
+{
+	return ad_size == 8 ? ~0ULL : (1ULL << (8 * ad_size)) - 1;
+}
+
+/* reg's low ad_size bytes become val; the rest stays. */
+static void emu_set_ad(u64 *reg, u64 val, int ad_size)
+{
+	u64 mask = emu_ad_mask(ad_size);
+
+	*reg = (*reg & ~mask) | (val & mask);
+}
+
+int hv_emulate_pio_string(struct hv_vcpu *v, const struct hv_emu_regs *r,
+			  u16 port, int size, bool in, u64 next_rip)
+{
+	struct hv_mmio_pending p = { 0 };
+	struct kvm_run *run = v->run;
+	struct emu_insn d = { 0 };
+	u8 *data = (u8 *)run + HV_PIO_OFFSET;
+	u64 mask, cnt, room, la, gpa, off;
+	bool down = r->rflags & X86_EFLAGS_DF;
+	int op, seg;
+	u32 i;
+
+	emu_fetch(v, r, &d);
+	op = emu_prefixes(&d, r);
+	if (op < 0)
+		return emu_fail(v, &d, 0, "truncated string I/O");
+	if ((op & 0xfe) != (in ? 0x6c : 0x6e))
+		return emu_fail(v, &d, 0, "string I/O that is not INS/OUTS");
+	mask = emu_ad_mask(d.ad_size);
+	cnt = d.rep ? r->gprs[HV_RCX] & mask : 1;
+	v->pending_at = r->rip;
+	v->pending_rip = next_rip;
+	if (!cnt)
+		return 1;
+	/* INS writes ES:rDI (no override); OUTS reads DS:rSI or the
+	 * segment of a prefix. */
+	off = r->gprs[in ? HV_RDI : HV_RSI] & mask;
+	seg = in ? SEG_ES : d.seg;
+	la = off;
+	if (!d.long64 || seg == SEG_FS || seg == SEG_GS)
+		la += r->seg_base[seg];
+	if (!d.long64)
+		la &= 0xffffffffULL;
+	if (emu_walk(v, r, la, &gpa))
+		return emu_fail(v, &d, la, "string I/O buffer not mapped");
+	if ((gpa & ~PAGE_MASK) + size > PAGE_SIZE)
+		return emu_fail(v, &d, gpa, "string I/O item crosses a page");
+	/* As many items as stay in this page and fit in the run page;
+	 * REP brings the guest back here for the rest. */
+	room = down ? (gpa & ~PAGE_MASK) / size + 1 :
+		      (PAGE_SIZE - (gpa & ~PAGE_MASK)) / size;
+	cnt = min3(cnt, room, (u64)(PAGE_SIZE - HV_PIO_OFFSET) / size);
+
+	p.rep = d.rep;
+	p.ad_size = d.ad_size;
+	p.count = cnt;
+	p.len = size;
+	p.step = down ? -size : size;
+	p.gpa = gpa;
+	p.reg = in ? HV_RDI : HV_RSI;
+	memset(data, 0, cnt * size);
+	if (!in) {
+		for (i = 0; i < cnt; i++)
+			if (hv_vm_read_gpa(v->vm, gpa + (s64)i * p.step,
+					   data + i * size, size))
+				return emu_fail(v, &d, gpa,
+						"string I/O buffer unreadable");
+	}
+	run->exit_reason = KVM_EXIT_IO;
+	run->io.direction = in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
+	run->io.size = size;
+	run->io.port = port;
+	run->io.count = cnt;
+	run->io.data_offset = HV_PIO_OFFSET;
+	v->mmio = p;
+	v->pending = HV_PENDING_PIO_STR;
+	return 0;
+}
+
+u64 hv_emulate_pio_string_complete(struct hv_vcpu *v, u64 *gprs)
+{
+	const struct hv_mmio_pending *p = &v->mmio;
+	const u8 *data = (const u8 *)v->run + HV_PIO_OFFSET;
+	u64 rcx;
+	u32 i;
+
+	if (p->reg == HV_RDI) {
+		for (i = 0; i < p->count; i++)
+			if (emu_write_gpa(v->vm, p->gpa + (s64)i * p->step,
+					  data + i * p->len, p->len))
+				break;
+	}
+	emu_set_ad(&gprs[p->reg], gprs[p->reg] + (s64)p->step * p->count,
+		   p->ad_size);
+	if (!p->rep)
+		return v->pending_rip;
+	rcx = (gprs[HV_RCX] & emu_ad_mask(p->ad_size)) - p->count;
+	emu_set_ad(&gprs[HV_RCX], rcx, p->ad_size);
+	return rcx & emu_ad_mask(p->ad_size) ? v->pending_at : v->pending_rip;
 }

@@ -21,6 +21,7 @@ struct hv_vcpu;
 struct hv_emu_regs {
 	u64 gprs[16];			/* RAX ... R15, RAX and RSP included */
 	u64 rip;
+	u64 rflags;
 	u64 cr0, cr3, cr4, efer;
 	u64 seg_base[6];		/* ES, CS, SS, DS, FS, GS */
 	bool cs_l, cs_db;		/* CS.L and CS.D/B */
@@ -30,13 +31,20 @@ struct hv_emu_regs {
 	u8 insn[15];
 };
 
-/* What finishing an MMIO read needs (v->mmio). */
+/* What finishing an MMIO read or a string I/O exit needs (v->mmio). */
 struct hv_mmio_pending {
 	u8 reg;				/* destination register */
 	u8 len;				/* bytes read */
 	u8 dst_size;			/* bytes written into reg */
 	bool high8;			/* AH, CH, DH or BH */
 	bool sign;			/* MOVSX: sign-extend, else zero */
+	/* INS/OUTS: count items of len bytes at gpa, then rSI or rDI
+	 * moves by step each and, with REP, rCX counts down. */
+	bool rep;
+	u8 ad_size;
+	u32 count;
+	s32 step;
+	u64 gpa;
 };
 
 /*
@@ -49,5 +57,21 @@ int hv_emulate_mmio(struct hv_vcpu *v, const struct hv_emu_regs *r,
 
 /* Put the data of a completed MMIO read into gprs (RAX ... R15). */
 void hv_emulate_complete(struct hv_vcpu *v, u64 *gprs);
+
+/*
+ * INS or OUTS (with or without REP) of size bytes at port: as many
+ * items as fit in the run page and in one guest page become one
+ * KVM_EXIT_IO with count items (v->pending HV_PENDING_PIO_STR).
+ * next_rip: where the instruction ends.  Returns 0 (an exit for user
+ * space), or 1 when there was nothing to do (REP with rCX 0; RIP is
+ * then v->pending_rip and the backend moves it there).
+ */
+int hv_emulate_pio_string(struct hv_vcpu *v, const struct hv_emu_regs *r,
+			  u16 port, int size, bool in, u64 next_rip);
+
+/* Finish a string I/O exit: the IN data to memory, rSI/rDI, rCX.
+ * Returns where RIP goes: the next instruction, or this one again
+ * while REP has items left. */
+u64 hv_emulate_pio_string_complete(struct hv_vcpu *v, u64 *gprs);
 
 #endif

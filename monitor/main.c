@@ -21,6 +21,7 @@
 #include "monitor/hw/debug_exit.h"
 #include "monitor/hw/fw_cfg.h"
 #include "monitor/hw/i8042.h"
+#include "monitor/hw/mmio_test.h"
 #include "monitor/hw/pci.h"
 #include "monitor/hw/pic_pit.h"
 #include "monitor/hw/port80.h"
@@ -66,6 +67,8 @@ struct options {
 	struct kernel_image kernel;
 	/* --irqchip: -1 default (on for a PC guest), 0 off, 1 on */
 	int irqchip;
+	/* --test-mmio: the testsuite's MMIO page, or 0 */
+	uint64_t test_mmio;
 };
 
 enum {
@@ -73,6 +76,7 @@ enum {
 	OPT_PROBE, OPT_DEBUG_RSP,
 	OPT_NO_CONSOLE,
 	OPT_KERNEL, OPT_APPEND, OPT_INITRD, OPT_BOOT_ENTRY, OPT_IRQCHIP,
+	OPT_TEST_MMIO,
 };
 
 static const struct option long_options[] = {
@@ -91,6 +95,7 @@ static const struct option long_options[] = {
 	{ "initrd",	required_argument, NULL, OPT_INITRD },
 	{ "boot-entry",	required_argument, NULL, OPT_BOOT_ENTRY },
 	{ "irqchip",	required_argument, NULL, OPT_IRQCHIP },
+	{ "test-mmio",	required_argument, NULL, OPT_TEST_MMIO },
 	{ "help",	no_argument,	   NULL, 'h' },
 	{ "version",	no_argument,	   NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -123,6 +128,8 @@ static void usage(void)
 "      --irqchip on|off PIC, IOAPIC, APIC and PIT in the accelerator (on\n"
 "                       by default with --bios and --kernel, where the\n"
 "                       accelerator has them)\n"
+"      --test-mmio ADDR a 4 KiB MMIO test page at guest-physical ADDR,\n"
+"                       outside RAM (for the testsuite)\n"
 "      --load FILE@ADDR copy FILE to guest-physical ADDR (repeatable)\n"
 "      --entry SEG:OFF  start in real mode at CS=SEG (base SEG*16), IP=OFF\n"
 "      --entry ADDR     start in real mode at linear ADDR (below 1 MiB):\n"
@@ -303,6 +310,11 @@ static void parse_options(struct options *o, int argc, char **argv)
 				die("--irqchip %s: expected on or off",
 				    optarg);
 			o->irqchip = !strcmp(optarg, "on");
+			break;
+		case OPT_TEST_MMIO:
+			if (parse_u64(optarg, &o->test_mmio) || !o->test_mmio)
+				die("--test-mmio %s: expected a guest-physical "
+				    "address", optarg);
 			break;
 		case 'h':
 			usage();
@@ -525,6 +537,8 @@ int main(int argc, char **argv)
 		die("cannot register the PC devices");
 	if (o.bios && fw_cfg__init(&m, 1) < 0)
 		die("cannot register the fw_cfg device");
+	if (o.test_mmio)
+		mmio_test__init(&m, o.test_mmio);
 	if (o.kernel.path)
 		kernel__place(&m, &o.kernel, &boot);
 	m.dbg.blockirq = m.be.ops->check_cap(&m.be, KVM_CAP_SET_GUEST_DEBUG2) &
