@@ -147,6 +147,7 @@ static void emu_fetch(struct hv_vcpu *v, const struct hv_emu_regs *r,
 	u64 la = r->seg_base[SEG_CS] + r->rip, gpa = 0;
 	int i;
 
+	d->long64 = (r->efer & EFER_LMA) && r->cs_l;
 	if (r->insn_len) {
 		d->avail = min_t(int, r->insn_len, sizeof(d->bytes));
 		memcpy(d->bytes, r->insn, d->avail);

@@ -1080,6 +1080,14 @@ static int svm_exit_msr(struct hv_vcpu *v)
 	u32 msr = v->gprs[HV_RCX];
 	u64 val, *slot;
 
+	/* No MTRRs (MTRRcap 0: no variable or fixed ranges), as firmware
+	 * that sees CPUID.MTRR reads before it sets any up. */
+	if (msr == MSR_MTRRcap && !vmcb->control.exit_info_1) {
+		s->rax = 0;
+		v->gprs[HV_RDX] = 0;
+		svm_skip(v, 2);
+		return 1;
+	}
 	if (msr != MSR_EFER) {
 		slot = svm_msr_slot(s, msr);
 		if (!slot)
