@@ -17,7 +17,8 @@
  * arrays must be equal; at the end both pages are copied into RAM
  * (copy_ref, copy_mmio), so that every store must have landed on the
  * same bytes.  Then the guest stops at `done' and exits with status 0x4d
- * ((0x26 << 1) | 1).
+ * ((0x26 << 1) | 1).  step_mmio is one long-mode load from the device
+ * for a test to single-step over.
  */
 	.include "guest.inc"
 
@@ -302,6 +303,11 @@ in_long64:
 	.globl	long64_ops
 long64_ops:
 	OPS64	ref_page, RES_REF
+	/* One load to single-step over: SIB with neither base nor index. */
+	.globl	step_mmio, step_mmio_end
+step_mmio:
+	mov	MMIO_VA + 0x18, %ebx
+step_mmio_end:
 	OPS64	MMIO_VA, RES_MMIO
 
 	/* Both pages into RAM, 8 bytes at a time. */
