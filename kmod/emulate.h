@@ -19,7 +19,7 @@ struct hv_vcpu;
 
 /* The guest state an instruction is decoded and carried out against. */
 struct hv_emu_regs {
-	u64 gprs[16];			/* RAX ... R15, RAX and RSP included */
+	u64 gprs[16];			/* RAX ... R15, all of them */
 	u64 rip;
 	u64 rflags;
 	u64 cr0, cr3, cr4, efer;

@@ -68,8 +68,8 @@ enum hv_pending {
 	HV_PENDING_NONE,
 	HV_PENDING_IO_IN,	/* copy the IN data to RAX, then skip */
 	HV_PENDING_SKIP,	/* OUT done: move RIP past the instruction */
-	HV_PENDING_MMIO_IN,	/* MMIO read: hv_emulate_complete, then skip */
-	HV_PENDING_PIO_STR,	/* INS/OUTS: hv_emulate_pio_string_complete */
+	HV_PENDING_MMIO_IN,	/* MMIO read: into its register, then skip */
+	HV_PENDING_PIO_STR,	/* INS/OUTS: see emulate.h */
 };
 
 struct hv_vcpu {
