@@ -7,7 +7,8 @@
  * x86's width rules.  It knows the forms firmware and kernels use for
  * device registers: MOV r/m<->reg (88, 89, 8A, 8B), MOV imm->r/m (C6,
  * C7), MOV with a memory offset (A0-A3), MOVZX/MOVSX (0F B6, B7, BE,
- * BF), with operand/address-size, segment, LOCK and REX prefixes,
+ * BF), and, for the flags only, CMP (38-3B, 80/7, 81/7, 83/7) and TEST
+ * (84, 85, F6/0, F7/0), with operand/address-size, segment, LOCK and REX prefixes,
  * 16-bit and 32/64-bit ModRM addressing (SIB, displacements,
  * RIP-relative).  Anything else is reported as an emulation failure
  * with the instruction bytes, as KVM does, and logged once in a while
@@ -386,6 +387,33 @@ int hv_emulate_mmio(struct hv_vcpu *v, const struct hv_emu_regs *r, u64 gpa)
 		else
 			p.dst_size = len;
 		break;
+	case 0x38: case 0x39: case 0x3a: case 0x3b:	/* CMP */
+	case 0x84: case 0x85:				/* TEST r/m, r */
+		if (emu_modrm(&d, r))
+			return emu_fail(v, &d, gpa, "bad operand");
+		write = false;
+		len = (op & 1) ? d.op_size : 1;
+		reg = d.reg;
+		if (len == 1 && emu_high8(&d, reg))
+			p.other = r->gprs[reg - 4] >> 8;
+		else
+			p.other = r->gprs[reg];
+		p.alu = op >= 0x84 ? EMU_ALU_TEST : EMU_ALU_CMP;
+		p.rev = op == 0x3a || op == 0x3b;
+		break;
+	case 0x80: case 0x81: case 0x83:		/* CMP r/m, imm */
+	case 0xf6: case 0xf7:				/* TEST r/m, imm */
+		if (emu_modrm(&d, r) ||
+		    (d.reg & 7) != (op >= 0xf6 ? 0 : 7))
+			return emu_fail(v, &d, gpa, "unknown opcode");
+		write = false;
+		len = (op & 1) ? d.op_size : 1;
+		reg = 0;
+		if (emu_signed(&d, op == 0x83 ? 1 : min(len, 4), &s))
+			return emu_fail(v, &d, gpa, "truncated");
+		p.other = s;
+		p.alu = op >= 0xf6 ? EMU_ALU_TEST : EMU_ALU_CMP;
+		break;
 	case 0x0f:
 		if (emu_byte(&d, &op2))
 			return emu_fail(v, &d, gpa, "truncated");
@@ -443,12 +471,52 @@ int hv_emulate_mmio(struct hv_vcpu *v, const struct hv_emu_regs *r, u64 gpa)
 	return 0;
 }
 
-void hv_emulate_complete(struct hv_vcpu *v, u64 *gprs)
+/* The arithmetic flags CMP or TEST leave, from a and b of len bytes. */
+static u64 emu_alu_flags(int alu, u64 a, u64 b, int len)
+{
+	int top = 8 * len - 1;
+	u64 mask = len == 8 ? ~0ULL : (1ULL << (8 * len)) - 1;
+	u64 res, f = 0;
+
+	a &= mask;
+	b &= mask;
+	if (alu == EMU_ALU_CMP) {
+		res = (a - b) & mask;
+		if (a < b)
+			f |= X86_EFLAGS_CF;
+		if ((((a ^ b) & (a ^ res)) >> top) & 1)
+			f |= X86_EFLAGS_OF;
+		if ((a ^ b ^ res) & 0x10)
+			f |= X86_EFLAGS_AF;
+	} else {
+		res = a & b;
+	}
+	if (!res)
+		f |= X86_EFLAGS_ZF;
+	if ((res >> top) & 1)
+		f |= X86_EFLAGS_SF;
+	if (!(hweight8(res & 0xff) & 1))
+		f |= X86_EFLAGS_PF;
+	return f;
+}
+
+#define EMU_ALU_FLAGS	(X86_EFLAGS_CF | X86_EFLAGS_PF | X86_EFLAGS_AF | \
+			 X86_EFLAGS_ZF | X86_EFLAGS_SF | X86_EFLAGS_OF)
+
+void hv_emulate_complete(struct hv_vcpu *v, u64 *gprs, u64 *rflags)
 {
 	const struct hv_mmio_pending *p = &v->mmio;
 	u64 val = 0, *dst = &gprs[p->reg];
 
 	memcpy(&val, v->run->mmio.data, p->len);
+	if (p->alu) {
+		u64 f = p->rev ?
+			emu_alu_flags(p->alu, p->other, val, p->len) :
+			emu_alu_flags(p->alu, val, p->other, p->len);
+
+		*rflags = (*rflags & ~(u64)EMU_ALU_FLAGS) | f;
+		return;
+	}
 	if (p->sign)
 		val = sign_extend64(val, 8 * p->len - 1);
 	switch (p->dst_size) {

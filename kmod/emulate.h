@@ -38,6 +38,11 @@ struct hv_mmio_pending {
 	u8 dst_size;			/* bytes written into reg */
 	bool high8;			/* AH, CH, DH or BH */
 	bool sign;			/* MOVSX: sign-extend, else zero */
+	/* CMP or TEST: no register written, only the flags of
+	 * data - other (rev: other - data) or data & other. */
+	u8 alu;				/* EMU_ALU_* */
+	bool rev;
+	u64 other;
 	/* INS/OUTS: count items of len bytes at gpa, then rSI or rDI
 	 * moves by step each and, with REP, rCX counts down. */
 	bool rep;
@@ -55,8 +60,11 @@ struct hv_mmio_pending {
 int hv_emulate_mmio(struct hv_vcpu *v, const struct hv_emu_regs *r,
 		    u64 gpa);
 
-/* Put the data of a completed MMIO read into gprs (RAX ... R15). */
-void hv_emulate_complete(struct hv_vcpu *v, u64 *gprs);
+enum { EMU_ALU_NONE, EMU_ALU_CMP, EMU_ALU_TEST };
+
+/* Put the data of a completed MMIO read into gprs (RAX ... R15), or,
+ * for CMP and TEST, its arithmetic flags into *rflags. */
+void hv_emulate_complete(struct hv_vcpu *v, u64 *gprs, u64 *rflags);
 
 /*
  * INS or OUTS (with or without REP) of size bytes at port: as many

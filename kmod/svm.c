@@ -1598,7 +1598,7 @@ static int svm_complete(struct hv_vcpu *v)
 		u64 gprs[HV_NR_GPRS];
 
 		svm_gprs_out(v, gprs);
-		hv_emulate_complete(v, gprs);
+		hv_emulate_complete(v, gprs, &s->rflags);
 		memcpy(v->gprs, gprs, sizeof(v->gprs));
 		s->rax = gprs[HV_RAX];
 		s->rsp = gprs[HV_RSP];

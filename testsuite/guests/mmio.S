@@ -1,6 +1,7 @@
 /*
  * mmio.S: loads and stores of every form an accelerator's MMIO emulator
- * decodes, in real mode (16-bit addressing, the 67 prefix, unreal-mode
+ * decodes (MOV, MOVZX, MOVSX, and CMP and TEST for their flags),
+ * in real mode (16-bit addressing, the 67 prefix, unreal-mode
  * segment bases, AH..BH), flat 32-bit protected mode (moffs, SIB,
  * 66-prefixed stores) and 64-bit long mode (REX registers r8-r15 and
  * SIL, RIP-relative, 64-bit moffs, sign-extended immediates, a page
@@ -37,6 +38,14 @@
 .macro	SAVE16 reg, res
 	mov	\reg, %es:(rn16 * 4)
 	.set	rn16, rn16 + 1
+.endm
+
+/* SAVEFLAGS16 res: the arithmetic flags as the next result. */
+.macro	SAVEFLAGS16 res
+	pushfl
+	popl	%eax
+	and	$0x8d5, %eax
+	SAVE16	%eax, \res
 .endm
 
 /*
@@ -104,6 +113,15 @@
 	SAVE16	%eax, \res
 	mov	\seg:0x210, %eax
 	SAVE16	%eax, \res
+	/* Compares: only the arithmetic flags change. */
+	cmpw	$0x1234, \seg:0x60		/* 81 /7, 16-bit */
+	SAVEFLAGS16 \res
+	cmp	%cl, \seg:0x61			/* 38 */
+	SAVEFLAGS16 \res
+	cmp	\seg:0x62, %dx			/* 3B */
+	SAVEFLAGS16 \res
+	testb	$0x80, \seg:0x63			/* F6 /0 */
+	SAVEFLAGS16 \res
 .endm
 
 /* SAVE32 reg, res: the next result of a 32-bit block. */
@@ -168,6 +186,22 @@
 	mov	0x30c(%ebx), %eax
 	SAVE32	%eax, \res
 	mov	0x310(%ebx), %eax
+	SAVE32	%eax, \res
+	cmpw	$0xaa55, 0x64(%ebx)		/* 66 81 /7, as SeaBIOS */
+	SAVEFLAGS32 \res
+	cmpl	$-1, 0x68(%ebx)			/* 83 /7 */
+	SAVEFLAGS32 \res
+	test	%ecx, 0x6c(%ebx)		/* 85 */
+	SAVEFLAGS32 \res
+	cmp	0x70(%ebx), %al			/* 3A */
+	SAVEFLAGS32 \res
+.endm
+
+/* SAVEFLAGS32 res: the arithmetic flags as the next result. */
+.macro	SAVEFLAGS32 res
+	pushf
+	pop	%eax
+	and	$0x8d5, %eax
 	SAVE32	%eax, \res
 .endm
 
@@ -241,6 +275,20 @@
 	mov	0x428(%r9), %rax
 	SAVE64	%rax, \res
 	mov	0x430(%r9), %rax
+	SAVE64	%rax, \res
+	cmpq	$-5, 0x78(%r9)			/* 49 83 /7 */
+	SAVEFLAGS64 \res
+	test	%r10, 0x80(%r9)			/* 4D 85 */
+	SAVEFLAGS64 \res
+	cmpb	$0x7f, 0x88(%r9)		/* 41 80 /7 */
+	SAVEFLAGS64 \res
+.endm
+
+/* SAVEFLAGS64 res: the arithmetic flags as the next result. */
+.macro	SAVEFLAGS64 res
+	pushfq
+	pop	%rax
+	and	$0x8d5, %eax
 	SAVE64	%rax, \res
 .endm
 
