@@ -18,6 +18,8 @@
 #include <linux/mutex.h>
 #include <linux/types.h>
 
+#include "emulate.h"
+
 #define HV_MAX_SLOTS	32
 #define HV_MAX_VCPUS	16
 /* Guest-physical addresses the nested page tables cover (64 GiB). */
@@ -66,6 +68,8 @@ enum hv_pending {
 	HV_PENDING_NONE,
 	HV_PENDING_IO_IN,	/* copy the IN data to RAX, then skip */
 	HV_PENDING_SKIP,	/* OUT done: move RIP past the instruction */
+	HV_PENDING_MMIO_IN,	/* MMIO read: into its register, then skip */
+	HV_PENDING_PIO_STR,	/* INS/OUTS: see emulate.h */
 };
 
 struct hv_vcpu {
@@ -98,6 +102,8 @@ struct hv_vcpu {
 	u64 pending_rip;		/* where the instruction ends */
 	u64 pending_at;			/* where it starts: if user space
 					 * moves RIP, the exit is dropped */
+	/* HV_PENDING_MMIO_IN: where the data goes */
+	struct hv_mmio_pending mmio;
 	/* A triple fault was reported; state kept until user space
 	 * rewrites the registers. */
 	bool shutdown;

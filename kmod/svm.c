@@ -953,6 +953,53 @@ static int svm_exit_hlt(struct hv_vcpu *v)
 	return 0;
 }
 
+/* The guest's registers as two arrays, the VMCB keeping RAX and RSP. */
+static void svm_gprs_out(struct hv_vcpu *v, u64 *gprs)
+{
+	struct svm_save *s = &to_svm(v)->vmcb->save;
+
+	memcpy(gprs, v->gprs, sizeof(v->gprs));
+	gprs[HV_RAX] = s->rax;
+	gprs[HV_RSP] = s->rsp;
+}
+
+/* What emulate.c decodes and carries out instructions against. */
+static void svm_emu_regs(struct hv_vcpu *v, struct hv_emu_regs *r)
+{
+	struct svm_vmcb *vmcb = to_svm(v)->vmcb;
+	struct svm_save *s = &vmcb->save;
+	const struct svm_seg *segs[6] = {
+		&s->es, &s->cs, &s->ss, &s->ds, &s->fs, &s->gs,
+	};
+	int i;
+
+	svm_gprs_out(v, r->gprs);
+	r->rip = s->rip;
+	r->rflags = s->rflags;
+	r->cr0 = s->cr0;
+	r->cr3 = s->cr3;
+	r->cr4 = s->cr4;
+	r->efer = s->efer;
+	for (i = 0; i < 6; i++)
+		r->seg_base[i] = segs[i]->base;
+	r->cs_l = s->cs.attrib & (1 << 9);
+	r->cs_db = s->cs.attrib & (1 << 10);
+	r->insn_len = 0;
+}
+
+/* An access outside every slot: MMIO, for emulate.c to decode. */
+static int svm_emulate_mmio(struct hv_vcpu *v)
+{
+	struct svm_vmcb *vmcb = to_svm(v)->vmcb;
+	struct hv_emu_regs r;
+
+	svm_emu_regs(v, &r);
+	/* Decode assists, where the CPU has them, fill these in. */
+	r.insn_len = min_t(u8, vmcb->control.insn_len & 0xf, sizeof(r.insn));
+	memcpy(r.insn, vmcb->control.insn_bytes, r.insn_len);
+	return hv_emulate_mmio(v, &r, vmcb->control.exit_info_2);
+}
+
 static int svm_exit_io(struct hv_vcpu *v)
 {
 	struct svm_vmcb *vmcb = to_svm(v)->vmcb;
@@ -960,10 +1007,22 @@ static int svm_exit_io(struct hv_vcpu *v)
 	u64 info = vmcb->control.exit_info_1;
 	unsigned int size = (info & SVM_IOIO_SIZE_MASK) >> SVM_IOIO_SIZE_SHIFT;
 
-	/* INS/OUTS would need segment and address-size emulation. */
-	if (info & (SVM_IOIO_STR | SVM_IOIO_REP) ||
-	    (size != 1 && size != 2 && size != 4))
+	if (size != 1 && size != 2 && size != 4)
 		return svm_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
+	/* INS/OUTS: emulate.c moves the data between memory and the run
+	 * page, as many items at a time as fit. */
+	if (info & SVM_IOIO_STR) {
+		struct hv_emu_regs r;
+
+		svm_emu_regs(v, &r);
+		if (hv_emulate_pio_string(v, &r, info >> 16, size,
+					  info & SVM_IOIO_IN,
+					  vmcb->control.exit_info_2) == 0)
+			return 0;
+		/* REP with rCX 0: nothing to move. */
+		svm_skip(v, v->pending_rip - vmcb->save.rip);
+		return 1;
+	}
 	run->exit_reason = KVM_EXIT_IO;
 	run->io.direction = (info & SVM_IOIO_IN) ? KVM_EXIT_IO_IN :
 						   KVM_EXIT_IO_OUT;
@@ -1021,6 +1080,14 @@ static int svm_exit_msr(struct hv_vcpu *v)
 	u32 msr = v->gprs[HV_RCX];
 	u64 val, *slot;
 
+	/* No MTRRs (MTRRcap 0: no variable or fixed ranges), as firmware
+	 * that sees CPUID.MTRR reads before it sets any up. */
+	if (msr == MSR_MTRRcap && !vmcb->control.exit_info_1) {
+		s->rax = 0;
+		v->gprs[HV_RDX] = 0;
+		svm_skip(v, 2);
+		return 1;
+	}
 	if (msr != MSR_EFER) {
 		slot = svm_msr_slot(s, msr);
 		if (!slot)
@@ -1203,8 +1270,7 @@ static int svm_exit_vintr(struct hv_vcpu *v)
 
 /*
  * A nested page fault.  Inside a slot: the first touch of that page,
- * which is pinned and mapped now.  Outside every slot: MMIO, which
- * needs an instruction emulator this driver does not have.
+ * which is pinned and mapped now.  Outside every slot: MMIO.
  */
 static int svm_exit_npf(struct hv_vcpu *v)
 {
@@ -1225,7 +1291,7 @@ static int svm_exit_npf(struct hv_vcpu *v)
 	if (r < 0)
 		return r;
 	if (r == 1)
-		return svm_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
+		return svm_emulate_mmio(v);
 	return 1;
 }
 
@@ -1519,6 +1585,24 @@ static int svm_complete(struct hv_vcpu *v)
 	if (v->pending == HV_PENDING_IO_IN)
 		memcpy(&s->rax, (u8 *)v->run + HV_PIO_OFFSET,
 		       v->pending_size);
+	if (v->pending == HV_PENDING_PIO_STR) {
+		u64 gprs[HV_NR_GPRS];
+
+		svm_gprs_out(v, gprs);
+		v->pending_rip = hv_emulate_pio_string_complete(v, gprs);
+		memcpy(v->gprs, gprs, sizeof(v->gprs));
+		s->rax = gprs[HV_RAX];
+		s->rsp = gprs[HV_RSP];
+	}
+	if (v->pending == HV_PENDING_MMIO_IN) {
+		u64 gprs[HV_NR_GPRS];
+
+		svm_gprs_out(v, gprs);
+		hv_emulate_complete(v, gprs, &s->rflags);
+		memcpy(v->gprs, gprs, sizeof(v->gprs));
+		s->rax = gprs[HV_RAX];
+		s->rsp = gprs[HV_RSP];
+	}
 	s->rip = v->pending_rip;
 	to_svm(v)->vmcb->control.int_state &= ~1U;
 	v->pending = HV_PENDING_NONE;

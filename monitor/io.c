@@ -35,6 +35,23 @@ int io__register(struct io_bus *bus, const struct io_dev *dev)
 	return 0;
 }
 
+int io__register_mmio(struct io_bus *bus, const struct io_mmio_dev *dev)
+{
+	int i;
+
+	if (bus->nmmio_devs == IO_MAX_MMIO_DEVS)
+		return -ENOSPC;
+	for (i = 0; i < bus->nmmio_devs; i++) {
+		const struct io_mmio_dev *d = &bus->mmio_devs[i];
+
+		if (dev->base < d->base + d->len &&
+		    d->base < dev->base + dev->len)
+			return -EBUSY;
+	}
+	bus->mmio_devs[bus->nmmio_devs++] = *dev;
+	return 0;
+}
+
 static const struct io_dev *io__find(struct io_bus *bus, uint16_t port)
 {
 	int i;
@@ -97,6 +114,10 @@ void io__destroy(struct io_bus *bus)
 		if (bus->devs[i].release)
 			bus->devs[i].release(bus->devs[i].opaque);
 	bus->ndevs = 0;
+	for (i = 0; i < bus->nmmio_devs; i++)
+		if (bus->mmio_devs[i].release)
+			bus->mmio_devs[i].release(bus->mmio_devs[i].opaque);
+	bus->nmmio_devs = 0;
 	pthread_mutex_destroy(&bus->log_lock);
 }
 
@@ -105,7 +126,18 @@ void io__handle_mmio(struct io_bus *bus, struct kvm_run *run)
 	uint64_t page = run->mmio.phys_addr & ~0xfffULL;
 	int i, first = 1;
 
-	/* No MMIO devices yet: reads float high, writes vanish. */
+	for (i = 0; i < bus->nmmio_devs; i++) {
+		const struct io_mmio_dev *d = &bus->mmio_devs[i];
+		uint64_t a = run->mmio.phys_addr;
+
+		if (a >= d->base && a - d->base < d->len &&
+		    run->mmio.len <= sizeof(run->mmio.data)) {
+			d->access(d->opaque, a - d->base, run->mmio.data,
+				  run->mmio.len, run->mmio.is_write);
+			return;
+		}
+	}
+	/* Nobody there: reads float high, writes vanish. */
 	if (!run->mmio.is_write)
 		memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
 

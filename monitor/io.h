@@ -28,9 +28,25 @@ struct io_dev {
 	void (*release)(void *opaque);
 };
 
+/* A range of guest-physical addresses served by MMIO exits. */
+struct io_mmio_dev {
+	const char *name;
+	uint64_t base;
+	uint64_t len;
+	/* off from base; data holds len (1-8) little-endian bytes. */
+	void (*access)(void *opaque, uint64_t off, uint8_t *data, int len,
+		       int is_write);
+	void *opaque;
+	void (*release)(void *opaque);
+};
+
+#define IO_MAX_MMIO_DEVS	4
+
 struct io_bus {
 	struct io_dev devs[IO_MAX_DEVS];
 	int ndevs;
+	struct io_mmio_dev mmio_devs[IO_MAX_MMIO_DEVS];
+	int nmmio_devs;
 	/* Log-once bookkeeping; several vCPU threads may miss at once. */
 	pthread_mutex_t log_lock;
 	uint8_t port_logged[65536 / 8];
@@ -41,6 +57,8 @@ struct io_bus {
 void io__init(struct io_bus *bus);
 /* Returns 0, or -EBUSY when the range overlaps a registered one. */
 int io__register(struct io_bus *bus, const struct io_dev *dev);
+/* Returns 0, -ENOSPC, or -EBUSY when the range overlaps another. */
+int io__register_mmio(struct io_bus *bus, const struct io_mmio_dev *dev);
 /* Serve a KVM_EXIT_IO / KVM_EXIT_MMIO described by run. */
 void io__handle_pio(struct io_bus *bus, struct kvm_run *run);
 void io__handle_mmio(struct io_bus *bus, struct kvm_run *run);

@@ -21,6 +21,7 @@
 #include "monitor/hw/debug_exit.h"
 #include "monitor/hw/fw_cfg.h"
 #include "monitor/hw/i8042.h"
+#include "monitor/hw/mmio_test.h"
 #include "monitor/hw/pci.h"
 #include "monitor/hw/pic_pit.h"
 #include "monitor/hw/port80.h"
@@ -68,6 +69,8 @@ struct options {
 	int irqchip;
 	/* -smp N: vCPUs; the first boots, the others wait for SIPI. */
 	int smp;
+	/* --test-mmio: the testsuite's MMIO page, or 0 */
+	uint64_t test_mmio;
 };
 
 enum {
@@ -76,6 +79,7 @@ enum {
 	OPT_NO_CONSOLE,
 	OPT_KERNEL, OPT_APPEND, OPT_INITRD, OPT_BOOT_ENTRY, OPT_IRQCHIP,
 	OPT_SMP,
+	OPT_TEST_MMIO,
 };
 
 static const struct option long_options[] = {
@@ -95,6 +99,7 @@ static const struct option long_options[] = {
 	{ "boot-entry",	required_argument, NULL, OPT_BOOT_ENTRY },
 	{ "irqchip",	required_argument, NULL, OPT_IRQCHIP },
 	{ "smp",	required_argument, NULL, OPT_SMP },
+	{ "test-mmio",	required_argument, NULL, OPT_TEST_MMIO },
 	{ "help",	no_argument,	   NULL, 'h' },
 	{ "version",	no_argument,	   NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -130,6 +135,8 @@ static void usage(void)
 "      -smp N           N vCPUs (1 to %d, default 1): vCPU 1 boots, the\n"
 "                       others wait for INIT and SIPI from its local APIC;\n"
 "                       needs the accelerator's in-kernel irqchip\n"
+"      --test-mmio ADDR a 4 KiB MMIO test page at guest-physical ADDR,\n"
+"                       outside RAM (for the testsuite)\n"
 "      --load FILE@ADDR copy FILE to guest-physical ADDR (repeatable)\n"
 "      --entry SEG:OFF  start in real mode at CS=SEG (base SEG*16), IP=OFF\n"
 "      --entry ADDR     start in real mode at linear ADDR (below 1 MiB):\n"
@@ -347,6 +354,11 @@ static void parse_options(struct options *o, int argc, char **argv)
 			break;
 		case OPT_SMP:
 			parse_smp(o, optarg);
+			break;
+		case OPT_TEST_MMIO:
+			if (parse_u64(optarg, &o->test_mmio) || !o->test_mmio)
+				die("--test-mmio %s: expected a guest-physical "
+				    "address", optarg);
 			break;
 		case 'h':
 			usage();
@@ -579,6 +591,8 @@ int main(int argc, char **argv)
 		die("cannot register the PC devices");
 	if (o.bios && fw_cfg__init(&m, 1) < 0)
 		die("cannot register the fw_cfg device");
+	if (o.test_mmio)
+		mmio_test__init(&m, o.test_mmio);
 	if (o.kernel.path)
 		kernel__place(&m, &o.kernel, &boot);
 	m.dbg.blockirq = m.be.ops->check_cap(&m.be, KVM_CAP_SET_GUEST_DEBUG2) &
