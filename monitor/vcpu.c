@@ -86,7 +86,10 @@ struct run_ctx {
 	/* A prebuilt guest-debug block re-issued before every step
 	 * instead of rebuilding it (stepped runs); NULL: debug__arm. */
 	const struct kvm_guest_debug *blk;
-	uint64_t start_pc;	/* linear PC before this step */
+	uint64_t start_pc;	/* linear PC before this step or free run */
+	/* Free run: the block to issue after the first exit, which the
+	 * guard of vcpu__run_loop held; NULL: none. */
+	const struct kvm_guest_debug *after_guard;
 	int retries;
 	/* The last exit was I/O or MMIO: KVM finishes it on re-entry. */
 	bool pending;
@@ -318,8 +321,9 @@ static int handle_debug(struct vcpu *v, struct run_ctx *c)
 	default:
 		break;
 	}
+	/* A stray trap left by a step (see vcpu__run_loop). */
 	if (!c->step)
-		return EXIT_REENTER;	/* a stray trap left by a step */
+		return EXIT_REENTER;
 	if (vcpu__pc(v) != c->start_pc)
 		return EXIT_STEP_DONE;
 	/* Not a step (Bochs' extra exit, a page's first touch): again,
@@ -555,6 +559,12 @@ static int vcpu__run_core(struct vcpu *v, struct run_ctx *c)
 		r = BE_CALL(&v->bv, run);
 		vcpu__invalidate(v);
 		c->pending = false;
+		v->stepped = c->step;
+		if (c->after_guard &&
+		    BE_CALL(&v->bv, set_guest_debug, c->after_guard) < 0)
+			pr_warn("vCPU %d: KVM_SET_GUEST_DEBUG failed",
+				v->index + 1);
+		c->after_guard = NULL;
 		/* -EAGAIN: an AP left its wait for SIPI; run it again. */
 		if (r == -EINTR || r == -EAGAIN)
 			continue;
@@ -583,13 +593,36 @@ static int vcpu__run_loop(struct vcpu *v, bool step, uint64_t lift,
 			  struct gdbstub_stop *st)
 {
 	struct run_ctx c = { .step = step, .lift = lift };
+	struct kvm_guest_debug blk, guard;
 	int r;
 
-	c.start_pc = step ? vcpu__pc(v) : 0;
+	c.start_pc = vcpu__pc(v);
 	if (step)
 		vcpu__snapshot(v, &c);
-	if (!step && debug__arm(v->m, &v->bv, false, DEBUG_NO_LIFT) < 0)
-		pr_warn("vCPU %d: KVM_SET_GUEST_DEBUG failed", v->index + 1);
+	/*
+	 * A free run right after a single step: kvm_intel under Bochs
+	 * leaves the step's trap pending when the stepped instruction
+	 * exited to the kernel (a MOV to CR0 it emulates), and raises it
+	 * on the next entry at the unchanged RIP.  With #DB not
+	 * intercepted, KVM hands it to the guest, which may have no
+	 * usable IDT yet: a triple fault.  So the first entry keeps #DB
+	 * coming to us (USE_HW_BP, with the run's own DR7) and
+	 * handle_debug drops a single-step trap at the RIP the step
+	 * ended on; from the first exit on, the run's own block holds.
+	 * Elsewhere no trap is pending and this costs one ioctl.
+	 */
+	if (!step) {
+		debug__block(v->m, &v->bv, false, DEBUG_NO_LIFT, &blk);
+		guard = blk;
+		if (v->stepped) {
+			guard.control |= KVM_GUESTDBG_ENABLE |
+					 KVM_GUESTDBG_USE_HW_BP;
+			c.after_guard = &blk;
+		}
+		if (BE_CALL(&v->bv, set_guest_debug, &guard) < 0)
+			pr_warn("vCPU %d: KVM_SET_GUEST_DEBUG failed",
+				v->index + 1);
+	}
 	r = vcpu__run_core(v, &c);
 	if (r == EXIT_STEP_DONE) {
 		c.st.reason = GDBSTUB_STOP_SIGNAL;
