@@ -71,6 +71,10 @@
 #define CR0_PG			(1ULL << 31)
 #define EFER_LMA		(1ULL << 10)
 
+/* A single-step trap, for the guest whose own the guard took. */
+#define DB_VECTOR		1
+#define DR6_BS			(1ULL << 14)
+
 /* Handler results; see the table below. */
 enum {
 	EXIT_END = -1,		/* the machine has ended */
@@ -87,9 +91,11 @@ struct run_ctx {
 	 * instead of rebuilding it (stepped runs); NULL: debug__arm. */
 	const struct kvm_guest_debug *blk;
 	uint64_t start_pc;	/* linear PC before this step or free run */
-	/* Free run: the block to issue after the first exit, which the
-	 * guard of vcpu__run_loop held; NULL: none. */
+	/* Free run: the block to issue once the guard of vcpu__run_loop
+	 * is done; NULL: none.  guarded: the exit being handled came
+	 * from a guarded entry, and this was the run's own block. */
 	const struct kvm_guest_debug *after_guard;
+	const struct kvm_guest_debug *guarded;
 	int retries;
 	/* The last exit was I/O or MMIO: KVM finishes it on re-entry. */
 	bool pending;
@@ -303,6 +309,34 @@ static int handle_hlt(struct vcpu *v, struct run_ctx *c)
 	return vcpu__idle(v, c);
 }
 
+/*
+ * Hand the guest the single-step trap of its own TF that the guard of
+ * vcpu__run_loop intercepted: #DB injected, DR6.BS set as the CPU
+ * would have.  A backend without KVM_SET_VCPU_EVENTS loses it, said.
+ */
+static void vcpu__give_db(struct vcpu *v)
+{
+	struct kvm_vcpu_events ev;
+	struct kvm_debugregs dr;
+
+	if (BE_CALL(&v->bv, get_debugregs, &dr) == 0) {
+		dr.dr6 |= DR6_BS;
+		BE_CALL(&v->bv, set_debugregs, &dr);
+	}
+	if (ioctl(v->bv.fd, KVM_GET_VCPU_EVENTS, &ev) < 0)
+		goto fail;
+	ev.exception.injected = 1;
+	ev.exception.pending = 0;
+	ev.exception.nr = DB_VECTOR;
+	ev.exception.has_error_code = 0;
+	ev.exception.error_code = 0;
+	if (ioctl(v->bv.fd, KVM_SET_VCPU_EVENTS, &ev) == 0)
+		return;
+fail:
+	pr_warn("vCPU %d: the guest's single-step trap is lost: %s",
+		v->index + 1, strerror(errno));
+}
+
 static int handle_debug(struct vcpu *v, struct run_ctx *c)
 {
 	struct kvm_debug_exit_arch *arch = &v->bv.run->debug.arch;
@@ -321,9 +355,16 @@ static int handle_debug(struct vcpu *v, struct run_ctx *c)
 	default:
 		break;
 	}
-	/* A stray trap left by a step (see vcpu__run_loop). */
-	if (!c->step)
+	/* A stray trap left by a step (see vcpu__run_loop), or the
+	 * guest's own trap flag, which only the guard took from it. */
+	if (!c->step) {
+		if (c->guarded && ev == DEBUG_EV_STEP &&
+		    vcpu__pc(v) != c->start_pc &&
+		    !(c->guarded->control & (KVM_GUESTDBG_USE_HW_BP |
+					     KVM_GUESTDBG_SINGLESTEP)))
+			vcpu__give_db(v);
 		return EXIT_REENTER;
+	}
 	if (vcpu__pc(v) != c->start_pc)
 		return EXIT_STEP_DONE;
 	/* Not a step (Bochs' extra exit, a page's first touch): again,
@@ -536,6 +577,21 @@ static void vcpu__unleak_tf(struct vcpu *v, struct run_ctx *c)
 	}
 }
 
+/*
+ * After an exit of a guarded first entry (vcpu__run_loop): the trap the
+ * guard waits for comes before the guest moves, so once it came, or the
+ * RIP moved, the run's own block takes over.
+ */
+static void vcpu__guard_end(struct vcpu *v, struct run_ctx *c)
+{
+	if (v->bv.run->exit_reason != KVM_EXIT_DEBUG &&
+	    vcpu__pc(v) == c->start_pc)
+		return;
+	if (BE_CALL(&v->bv, set_guest_debug, c->after_guard) < 0)
+		pr_warn("vCPU %d: KVM_SET_GUEST_DEBUG failed", v->index + 1);
+	c->after_guard = NULL;
+}
+
 /* Run until a handler says anything but "re-enter". */
 static int vcpu__run_core(struct vcpu *v, struct run_ctx *c)
 {
@@ -560,11 +616,9 @@ static int vcpu__run_core(struct vcpu *v, struct run_ctx *c)
 		vcpu__invalidate(v);
 		c->pending = false;
 		v->stepped = c->step;
-		if (c->after_guard &&
-		    BE_CALL(&v->bv, set_guest_debug, c->after_guard) < 0)
-			pr_warn("vCPU %d: KVM_SET_GUEST_DEBUG failed",
-				v->index + 1);
-		c->after_guard = NULL;
+		c->guarded = c->after_guard;
+		if (r == 0 && c->after_guard)
+			vcpu__guard_end(v, c);
 		/* -EAGAIN: an AP left its wait for SIPI; run it again. */
 		if (r == -EINTR || r == -EAGAIN)
 			continue;
