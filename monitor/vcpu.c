@@ -659,11 +659,15 @@ static int vcpu__run_loop(struct vcpu *v, bool step, uint64_t lift,
 	 * exited to the kernel (a MOV to CR0 it emulates), and raises it
 	 * on the next entry at the unchanged RIP.  With #DB not
 	 * intercepted, KVM hands it to the guest, which may have no
-	 * usable IDT yet: a triple fault.  So the first entry keeps #DB
-	 * coming to us (USE_HW_BP, with the run's own DR7) and
-	 * handle_debug drops a single-step trap at the RIP the step
-	 * ended on; from the first exit on, the run's own block holds.
-	 * Elsewhere no trap is pending and this costs one ioctl.
+	 * usable IDT yet: a triple fault.  (Seen there as a debug exit
+	 * with DR6.BS at the RIP of the step's stop, after a caught
+	 * MOV to CR0.)  So the first entry keeps #DB coming to us
+	 * (USE_HW_BP, with the run's own DR7: the guest's own DR7 waits
+	 * one entry) and handle_debug drops a single-step trap at the
+	 * RIP the step ended on, and hands one at any other RIP, the
+	 * guest's own TF, to the guest.  Once the trap came or the RIP
+	 * moved, the run's own block holds (vcpu__guard_end).
+	 * Elsewhere no trap is pending and this costs one more ioctl.
 	 */
 	if (!step) {
 		debug__block(v->m, &v->bv, false, DEBUG_NO_LIFT, &blk);
