@@ -641,17 +641,24 @@ static void build_block(struct machine *m, struct kvm_guest_debug *dbg,
 		dbg->control |= KVM_GUESTDBG_ENABLE;
 }
 
-int debug__arm(struct machine *m, struct backend_vcpu *bv, bool step,
-	       uint64_t lift)
+void debug__block(struct machine *m, struct backend_vcpu *bv, bool step,
+		  uint64_t lift, struct kvm_guest_debug *dbg)
 {
 	struct debug_state *d = &m->dbg;
-	struct kvm_guest_debug dbg;
 
 	pthread_mutex_lock(&d->lock);
 	sw_sync(m);
 	read_watch_begin(m, bv);
-	build_block(m, &dbg, step, d->blockirq, lift);
+	build_block(m, dbg, step, d->blockirq, lift);
 	pthread_mutex_unlock(&d->lock);
+}
+
+int debug__arm(struct machine *m, struct backend_vcpu *bv, bool step,
+	       uint64_t lift)
+{
+	struct kvm_guest_debug dbg;
+
+	debug__block(m, bv, step, lift, &dbg);
 	return BE_CALL(bv, set_guest_debug, &dbg);
 }
 

@@ -168,6 +168,9 @@ bool debug__bp_at(struct machine *m, uint64_t linear);
  */
 int debug__arm(struct machine *m, struct backend_vcpu *bv, bool step,
 	       uint64_t lift);
+/* The block debug__arm would issue, built but not issued. */
+void debug__block(struct machine *m, struct backend_vcpu *bv, bool step,
+		  uint64_t lift, struct kvm_guest_debug *dbg);
 void debug__unlift(struct machine *m);
 
 /* Classify run->debug.arch; fills st (reason, addr) for breaks/watches. */

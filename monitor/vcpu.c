@@ -71,6 +71,10 @@
 #define CR0_PG			(1ULL << 31)
 #define EFER_LMA		(1ULL << 10)
 
+/* A single-step trap, for the guest whose own the guard took. */
+#define DB_VECTOR		1
+#define DR6_BS			(1ULL << 14)
+
 /* Handler results; see the table below. */
 enum {
 	EXIT_END = -1,		/* the machine has ended */
@@ -86,7 +90,12 @@ struct run_ctx {
 	/* A prebuilt guest-debug block re-issued before every step
 	 * instead of rebuilding it (stepped runs); NULL: debug__arm. */
 	const struct kvm_guest_debug *blk;
-	uint64_t start_pc;	/* linear PC before this step */
+	uint64_t start_pc;	/* linear PC before this step or free run */
+	/* Free run: the block to issue once the guard of vcpu__run_loop
+	 * is done; NULL: none.  guarded: the exit being handled came
+	 * from a guarded entry, and this was the run's own block. */
+	const struct kvm_guest_debug *after_guard;
+	const struct kvm_guest_debug *guarded;
 	int retries;
 	/* The last exit was I/O or MMIO: KVM finishes it on re-entry. */
 	bool pending;
@@ -300,6 +309,34 @@ static int handle_hlt(struct vcpu *v, struct run_ctx *c)
 	return vcpu__idle(v, c);
 }
 
+/*
+ * Hand the guest the single-step trap of its own TF that the guard of
+ * vcpu__run_loop intercepted: #DB injected, DR6.BS set as the CPU
+ * would have.  A backend without KVM_SET_VCPU_EVENTS loses it, said.
+ */
+static void vcpu__give_db(struct vcpu *v)
+{
+	struct kvm_vcpu_events ev;
+	struct kvm_debugregs dr;
+
+	if (BE_CALL(&v->bv, get_debugregs, &dr) == 0) {
+		dr.dr6 |= DR6_BS;
+		BE_CALL(&v->bv, set_debugregs, &dr);
+	}
+	if (ioctl(v->bv.fd, KVM_GET_VCPU_EVENTS, &ev) < 0)
+		goto fail;
+	ev.exception.injected = 1;
+	ev.exception.pending = 0;
+	ev.exception.nr = DB_VECTOR;
+	ev.exception.has_error_code = 0;
+	ev.exception.error_code = 0;
+	if (ioctl(v->bv.fd, KVM_SET_VCPU_EVENTS, &ev) == 0)
+		return;
+fail:
+	pr_warn("vCPU %d: the guest's single-step trap is lost: %s",
+		v->index + 1, strerror(errno));
+}
+
 static int handle_debug(struct vcpu *v, struct run_ctx *c)
 {
 	struct kvm_debug_exit_arch *arch = &v->bv.run->debug.arch;
@@ -318,8 +355,16 @@ static int handle_debug(struct vcpu *v, struct run_ctx *c)
 	default:
 		break;
 	}
-	if (!c->step)
-		return EXIT_REENTER;	/* a stray trap left by a step */
+	/* A stray trap left by a step (see vcpu__run_loop), or the
+	 * guest's own trap flag, which only the guard took from it. */
+	if (!c->step) {
+		if (c->guarded && ev == DEBUG_EV_STEP &&
+		    vcpu__pc(v) != c->start_pc &&
+		    !(c->guarded->control & (KVM_GUESTDBG_USE_HW_BP |
+					     KVM_GUESTDBG_SINGLESTEP)))
+			vcpu__give_db(v);
+		return EXIT_REENTER;
+	}
 	if (vcpu__pc(v) != c->start_pc)
 		return EXIT_STEP_DONE;
 	/* Not a step (Bochs' extra exit, a page's first touch): again,
@@ -532,6 +577,21 @@ static void vcpu__unleak_tf(struct vcpu *v, struct run_ctx *c)
 	}
 }
 
+/*
+ * After an exit of a guarded first entry (vcpu__run_loop): the trap the
+ * guard waits for comes before the guest moves, so once it came, or the
+ * RIP moved, the run's own block takes over.
+ */
+static void vcpu__guard_end(struct vcpu *v, struct run_ctx *c)
+{
+	if (v->bv.run->exit_reason != KVM_EXIT_DEBUG &&
+	    vcpu__pc(v) == c->start_pc)
+		return;
+	if (BE_CALL(&v->bv, set_guest_debug, c->after_guard) < 0)
+		pr_warn("vCPU %d: KVM_SET_GUEST_DEBUG failed", v->index + 1);
+	c->after_guard = NULL;
+}
+
 /* Run until a handler says anything but "re-enter". */
 static int vcpu__run_core(struct vcpu *v, struct run_ctx *c)
 {
@@ -555,6 +615,10 @@ static int vcpu__run_core(struct vcpu *v, struct run_ctx *c)
 		r = BE_CALL(&v->bv, run);
 		vcpu__invalidate(v);
 		c->pending = false;
+		v->stepped = c->step;
+		c->guarded = c->after_guard;
+		if (r == 0 && c->after_guard)
+			vcpu__guard_end(v, c);
 		/* -EAGAIN: an AP left its wait for SIPI; run it again. */
 		if (r == -EINTR || r == -EAGAIN)
 			continue;
@@ -583,13 +647,40 @@ static int vcpu__run_loop(struct vcpu *v, bool step, uint64_t lift,
 			  struct gdbstub_stop *st)
 {
 	struct run_ctx c = { .step = step, .lift = lift };
+	struct kvm_guest_debug blk, guard;
 	int r;
 
-	c.start_pc = step ? vcpu__pc(v) : 0;
+	c.start_pc = vcpu__pc(v);
 	if (step)
 		vcpu__snapshot(v, &c);
-	if (!step && debug__arm(v->m, &v->bv, false, DEBUG_NO_LIFT) < 0)
-		pr_warn("vCPU %d: KVM_SET_GUEST_DEBUG failed", v->index + 1);
+	/*
+	 * A free run right after a single step: kvm_intel under Bochs
+	 * leaves the step's trap pending when the stepped instruction
+	 * exited to the kernel (a MOV to CR0 it emulates), and raises it
+	 * on the next entry at the unchanged RIP.  With #DB not
+	 * intercepted, KVM hands it to the guest, which may have no
+	 * usable IDT yet: a triple fault.  (Seen there as a debug exit
+	 * with DR6.BS at the RIP of the step's stop, after a caught
+	 * MOV to CR0.)  So the first entry keeps #DB coming to us
+	 * (USE_HW_BP, with the run's own DR7: the guest's own DR7 waits
+	 * one entry) and handle_debug drops a single-step trap at the
+	 * RIP the step ended on, and hands one at any other RIP, the
+	 * guest's own TF, to the guest.  Once the trap came or the RIP
+	 * moved, the run's own block holds (vcpu__guard_end).
+	 * Elsewhere no trap is pending and this costs one more ioctl.
+	 */
+	if (!step) {
+		debug__block(v->m, &v->bv, false, DEBUG_NO_LIFT, &blk);
+		guard = blk;
+		if (v->stepped) {
+			guard.control |= KVM_GUESTDBG_ENABLE |
+					 KVM_GUESTDBG_USE_HW_BP;
+			c.after_guard = &blk;
+		}
+		if (BE_CALL(&v->bv, set_guest_debug, &guard) < 0)
+			pr_warn("vCPU %d: KVM_SET_GUEST_DEBUG failed",
+				v->index + 1);
+	}
 	r = vcpu__run_core(v, &c);
 	if (r == EXIT_STEP_DONE) {
 		c.st.reason = GDBSTUB_STOP_SIGNAL;

@@ -47,6 +47,9 @@ struct vcpu {
 	 */
 	bool has_pending;
 	struct gdbstub_stop pending;
+	/* The last entry was a single step (vCPU thread only): a free
+	 * run after it guards its first entry (vcpu__run_loop). */
+	bool stepped;
 
 	pthread_mutex_t lock;	/* guards the fields below */
 	pthread_cond_t cond;
