@@ -79,6 +79,7 @@ static struct {
 	u32 pin, proc, proc2, exit, entry;	/* the controls we use */
 	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 	unsigned long invept_type;
+	bool debugctl;			/* IA32_DEBUGCTL readable (not Bochs) */
 } vmx_conf;
 
 struct vmx_vm {
@@ -93,6 +94,7 @@ struct vmx_vcpu {
 	struct vmx_state st;
 	struct vmx_exit ex;
 	u64 guest_dr7;			/* the guest's own DR7 */
+	u64 cr8;			/* the guest's TPR: never the host's */
 	bool msrs_used;			/* the guest wrote STAR & co. */
 	int last_cpu;
 	bool flush;			/* the EPT TLB must go at next entry */
@@ -174,6 +176,8 @@ static int vmx_probe(void)
 		r = vmx_adjust(tru ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
 				     MSR_IA32_VMX_PROCBASED_CTLS, 0,
 			       CPU_BASED_HLT_EXITING |
+			       CPU_BASED_CR8_LOAD_EXITING |
+			       CPU_BASED_CR8_STORE_EXITING |
 			       CPU_BASED_MOV_DR_EXITING |
 			       CPU_BASED_UNCOND_IO_EXITING |
 			       CPU_BASED_MWAIT_EXITING |
@@ -219,6 +223,8 @@ static int vmx_probe(void)
 	}
 	vmx_conf.invept_type = (ept & VMX_EPT_EXTENT_CONTEXT_BIT) ?
 			       VMX_EPT_EXTENT_CONTEXT : VMX_EPT_EXTENT_GLOBAL;
+	/* VM exit clears DEBUGCTL; restored where the CPU has one. */
+	vmx_conf.debugctl = !rdmsrl_safe(MSR_IA32_DEBUGCTLMSR, &feat);
 	rdmsrl(MSR_IA32_VMX_CR0_FIXED0, vmx_conf.cr0_fixed0);
 	rdmsrl(MSR_IA32_VMX_CR0_FIXED1, vmx_conf.cr0_fixed1);
 	rdmsrl(MSR_IA32_VMX_CR4_FIXED0, vmx_conf.cr4_fixed0);
@@ -649,7 +655,7 @@ static void vmx_get_sregs(struct hv_vcpu *v, struct kvm_sregs *r)
 	r->cr3 = s->cr3;
 	r->cr4 = s->cr4;
 	r->efer = s->efer;
-	r->cr8 = 0;
+	r->cr8 = to_vmx(v)->cr8;
 	if (v->irq_pending >= 0)
 		r->interrupt_bitmap[v->irq_pending / 64] |=
 			1ULL << (v->irq_pending % 64);
@@ -721,6 +727,7 @@ static int vmx_set_sregs(struct hv_vcpu *v, const struct kvm_sregs *r)
 		return ret;
 	}
 	v->irq_pending = irq;
+	x->cr8 = r->cr8;
 	x->flush = true;
 	v->shutdown = false;
 	return 0;
@@ -1139,6 +1146,15 @@ static int vmx_exit_cr(struct hv_vcpu *v)
 	int cr = q & 15, type = (q >> 4) & 3, r = 0;
 	u32 flag;
 
+	if (cr == 8) {
+		/* CR8 is the guest's own, kept here (no TPR shadow). */
+		if (type == 0)
+			x->cr8 = *vmx_gpr(v, (q >> 8) & 15) & 15;
+		else
+			*vmx_gpr(v, (q >> 8) & 15) = x->cr8;
+		vmx_skip(v);
+		return 1;
+	}
 	switch (type) {
 	case 0:				/* MOV to CR */
 		val = *vmx_gpr(v, (q >> 8) & 15);
@@ -1154,7 +1170,7 @@ static int vmx_exit_cr(struct hv_vcpu *v)
 		val = (s->cr0 & ~0xeULL) | ((q >> 16) & 0xf) |
 		      (s->cr0 & X86_CR0_PE);
 		break;
-	default:			/* MOV from CR3/CR8: not asked for */
+	default:			/* MOV from CR3: not asked for */
 		return vmx_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
 	}
 	flag = cr == 0 ? HVDBG_CATCH_CR0 : cr == 3 ? HVDBG_CATCH_CR3 :
@@ -1436,7 +1452,7 @@ static void vmx_fill_run(struct hv_vcpu *v)
 		!(x->st.intr_state & (GUEST_INTR_STATE_STI |
 				      GUEST_INTR_STATE_MOV_SS)) &&
 		v->irq_pending < 0;
-	run->cr8 = 0;
+	run->cr8 = x->cr8;
 	run->apic_base = 0;
 }
 
@@ -1727,7 +1743,9 @@ static int vmx_enter(struct hv_vcpu *v)
 		goto clear;
 	}
 
-	rdmsrl(MSR_IA32_DEBUGCTLMSR, host_debugctl);
+	host_debugctl = 0;
+	if (vmx_conf.debugctl)
+		rdmsrl(MSR_IA32_DEBUGCTLMSR, host_debugctl);
 	if (x->msrs_used) {
 		for (i = 0; i < ARRAY_SIZE(vmx_swapped_msrs); i++) {
 			rdmsrl(vmx_swapped_msrs[i], host_msrs[i]);
