@@ -70,16 +70,6 @@ SYM_FUNC_START(__hv_vmx_run)
 	mov	G_R15(%rax), %r15
 	mov	G_RAX(%rax), %rax
 
-	/*
-	 * Launch with IF set, inside STI's one-instruction shadow, so
-	 * that no interrupt is taken here; in the guest, external
-	 * interrupts exit whatever the guest's IF.  Bochs keeps external
-	 * interrupts masked in a guest entered with IF clear from a host
-	 * with IF clear, so a spinning guest would never exit there.
-	 * A VM exit clears IF again; a failed launch leaves it set, and
-	 * the caller turns interrupts off again before anything else.
-	 */
-	sti
 	vmlaunch
 	/*
 	 * Only a failed launch gets here in line (CF or ZF set, the guest
@@ -106,7 +96,6 @@ SYM_INNER_LABEL(__hv_vmx_exit, SYM_L_GLOBAL)
 	popq	G_RAX(%rax)
 	setna	%al
 	movzbl	%al, %eax
-	cli
 
 	/* No guest value survives in a register the caller may read. */
 	xor	%ecx, %ecx

@@ -40,6 +40,7 @@
 #include <asm/processor-flags.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
+#include <asm/tsc.h>
 
 #include <hvdbg/uapi.h>
 #include "hv.h"
@@ -80,6 +81,7 @@ static struct {
 	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 	unsigned long invept_type;
 	bool debugctl;			/* IA32_DEBUGCTL readable (not Bochs) */
+	u32 preempt;			/* VMX-preemption timer value, or 0 */
 } vmx_conf;
 
 struct vmx_vm {
@@ -169,7 +171,8 @@ static int vmx_probe(void)
 	tru = basic & (1ULL << 55);
 
 	r = vmx_adjust(tru ? MSR_IA32_VMX_TRUE_PINBASED_CTLS :
-			     MSR_IA32_VMX_PINBASED_CTLS, 0,
+			     MSR_IA32_VMX_PINBASED_CTLS,
+		       PIN_BASED_VMX_PREEMPTION_TIMER,
 		       PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING,
 		       &vmx_conf.pin, "pin-based");
 	if (!r)
@@ -223,6 +226,20 @@ static int vmx_probe(void)
 	}
 	vmx_conf.invept_type = (ept & VMX_EPT_EXTENT_CONTEXT_BIT) ?
 			       VMX_EPT_EXTENT_CONTEXT : VMX_EPT_EXTENT_GLOBAL;
+	/*
+	 * The guest leaves at least every 2 ms through the VMX-preemption
+	 * timer: Bochs 2.7 does not exit a guest for the host's external
+	 * interrupts when that guest never exits by itself, which starves
+	 * the host (and kvm_intel's guests there).  On hardware whose
+	 * interrupts do exit the guest this costs one exit per 2 ms.
+	 */
+	if ((vmx_conf.pin & PIN_BASED_VMX_PREEMPTION_TIMER) && tsc_khz) {
+		rdmsrl(MSR_IA32_VMX_MISC, feat);
+		vmx_conf.preempt = max_t(u64, 1, ((u64)tsc_khz * 2) >>
+					 (feat & VMX_MISC_PREEMPTION_TIMER_RATE_MASK));
+	} else {
+		vmx_conf.pin &= ~PIN_BASED_VMX_PREEMPTION_TIMER;
+	}
 	/* VM exit clears DEBUGCTL; restored where the CPU has one. */
 	vmx_conf.debugctl = !rdmsrl_safe(MSR_IA32_DEBUGCTLMSR, &feat);
 	rdmsrl(MSR_IA32_VMX_CR0_FIXED0, vmx_conf.cr0_fixed0);
@@ -1354,6 +1371,7 @@ static int (*const vmx_exit_handlers[])(struct hv_vcpu *v) = {
 	[EXIT_REASON_WBINVD]		= vmx_exit_invd,
 	[EXIT_REASON_XSETBV]		= vmx_exit_gp,
 	[EXIT_REASON_INVVPID]		= vmx_exit_ud,
+	[EXIT_REASON_PREEMPTION_TIMER]	= vmx_exit_continue,
 };
 
 static int vmx_handle_exit(struct hv_vcpu *v)
@@ -1588,6 +1606,8 @@ static void vmx_write_guest(struct vmx_batch *b, struct hv_vcpu *v,
 	    !x->step_over)
 		proc2 |= SECONDARY_EXEC_DESC;
 	vmw(b, PIN_BASED_VM_EXEC_CONTROL, vmx_conf.pin);
+	if (vmx_conf.preempt)
+		vmw(b, VMX_PREEMPTION_TIMER_VALUE, vmx_conf.preempt);
 	vmw(b, CPU_BASED_VM_EXEC_CONTROL, proc);
 	vmw(b, SECONDARY_VM_EXEC_CONTROL, proc2);
 	vmw(b, VM_EXIT_CONTROLS, vmx_conf.exit);
