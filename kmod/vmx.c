@@ -1249,10 +1249,14 @@ static int vmx_exit_db(struct hv_vcpu *v, u64 dr6)
 {
 	struct vmx_vcpu *x = to_vmx(v);
 
-	/* The step over an instruction of ours, nobody else's. */
+	/* The step over an instruction of ours, nobody else's; a trap
+	 * still in front of it means it has not run yet. */
 	if (x->stepped_over && (dr6 & DR6_BS_BIT) &&
-	    !(v->guest_debug & KVM_GUESTDBG_SINGLESTEP))
+	    !(v->guest_debug & KVM_GUESTDBG_SINGLESTEP)) {
+		if (x->st.rip == x->step_over_at)
+			x->step_over = true;
 		return 1;
+	}
 	if (v->guest_debug & (KVM_GUESTDBG_SINGLESTEP |
 			      KVM_GUESTDBG_USE_HW_BP)) {
 		vmx_debug_exit(v, 1, dr6);
@@ -1313,6 +1317,13 @@ static int vmx_exit_ept_violation(struct hv_vcpu *v)
 	u64 gpa = to_vmx(v)->ex.gpa & PAGE_MASK;
 	struct page *pg;
 	int r;
+
+	/*
+	 * The instruction faulted and will run again: no single-step trap
+	 * is pending for it (Bochs saves one, which would end a step
+	 * before the instruction ran).
+	 */
+	to_vmx(v)->st.pending_dbg &= ~DR6_BS_BIT;
 
 	mutex_lock(&vm->lock);
 	pg = hv_vm_gpa_page(vm, gpa);
@@ -1546,6 +1557,21 @@ static void vmx_write_host(struct vmx_batch *b, struct desc_ptr *gdt,
 	vmw(b, HOST_RIP, (unsigned long)__hv_vmx_exit);
 }
 
+/*
+ * A MOV to CR0 or CR4 exits only when it changes a bit of the read
+ * shadow, so a write of the value already there would slip past a
+ * catchpoint.  While one is armed outside long mode, the shadow has bit
+ * 32 set, which no 16- or 32-bit MOV can write or read: then every
+ * write exits.  In long mode (where 64-bit code would read the bit) a
+ * write that changes nothing is not caught.
+ */
+static u64 vmx_catch_bit(struct hv_vcpu *v, u32 flag)
+{
+	if (!(v->catch_flags & flag) || (to_vmx(v)->st.efer & EFER_LMA))
+		return 0;
+	return 1ULL << 32;
+}
+
 static void vmx_write_guest(struct vmx_batch *b, struct hv_vcpu *v,
 			    u64 dr7, u32 exceptions, bool tf)
 {
@@ -1568,11 +1594,11 @@ static void vmx_write_guest(struct vmx_batch *b, struct hv_vcpu *v,
 	vmw(b, GUEST_IDTR_BASE, s->idt_base);
 	vmw(b, GUEST_IDTR_LIMIT, s->idt_limit & 0xffff);
 	vmw(b, GUEST_CR0, vmx_real_cr0(s->cr0));
-	vmw(b, CR0_READ_SHADOW, s->cr0);
+	vmw(b, CR0_READ_SHADOW, s->cr0 | vmx_catch_bit(v, HVDBG_CATCH_CR0));
 	vmw(b, CR0_GUEST_HOST_MASK, ~0UL);
 	vmw(b, GUEST_CR3, s->cr3);
 	vmw(b, GUEST_CR4, vmx_real_cr4(s->cr4));
-	vmw(b, CR4_READ_SHADOW, s->cr4);
+	vmw(b, CR4_READ_SHADOW, s->cr4 | vmx_catch_bit(v, HVDBG_CATCH_CR4));
 	vmw(b, CR4_GUEST_HOST_MASK, ~0UL);
 	vmw(b, GUEST_DR7, dr7);
 	vmw(b, GUEST_IA32_DEBUGCTL, 0);
