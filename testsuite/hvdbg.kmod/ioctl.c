@@ -11,7 +11,8 @@
  * Prints one "PASS: what" or "FAIL: what: why" line per check and exits
  * 0 when nothing failed, 1 otherwise, 77 when DEVICE cannot be opened.
  * Runs where hvdbg.ko is loaded: inside the qemu-svm-hvdbg board's
- * machine, driven by kmod.exp.
+ * machine (SVM) or a Bochs machine (VMX: tools/bochs-run -k), driven
+ * by kmod.exp.
  */
 #include <errno.h>
 #include <fcntl.h>
