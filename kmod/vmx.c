@@ -1850,8 +1850,21 @@ static int vmx_enter(struct hv_vcpu *v)
 		goto clear;
 	}
 	vmx_read_guest(&b, v);
-	if (tf)
+	if (tf) {
+		u32 why = x->ex.reason & 0xffff;
+
 		s->rflags &= ~X86_EFLAGS_TF;
+		/*
+		 * An exit caused by an instruction comes before that
+		 * instruction completes: no trap of our TF can be pending
+		 * (Bochs saves one, which the next entry would deliver to
+		 * a guest that may have no handler for it).
+		 */
+		if (why != EXIT_REASON_EXTERNAL_INTERRUPT &&
+		    why != EXIT_REASON_PREEMPTION_TIMER &&
+		    why != EXIT_REASON_EXCEPTION_NMI)
+			s->pending_dbg &= ~DR6_BS_BIT;
+	}
 	if (b.bad)
 		ret = -EIO;
 	else if ((x->ex.reason & 0xffff) == EXIT_REASON_EXCEPTION_NMI &&
