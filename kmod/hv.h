@@ -2,7 +2,7 @@
 /*
  * hvdbg.ko's shared definitions: the VM and vCPU objects and struct
  * hv_ops, the table through which the generic code (main.c, vm.c,
- * vcpu.c, ioctl.c) drives a hardware backend (svm.c; vmx.c later).
+ * vcpu.c, ioctl.c) drives a hardware backend (svm.c or vmx.c).
  *
  * Context: the generic code runs in process context from the ioctls of
  * one process and may sleep; only hv_ops.run enters the guest, and it
@@ -153,6 +153,7 @@ struct hv_ops {
 
 extern const struct hv_ops *hv;
 extern const struct hv_ops hv_svm_ops;
+extern const struct hv_ops hv_vmx_ops;
 
 
 /* vm.c */

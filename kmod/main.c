@@ -13,6 +13,7 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <asm/processor.h>
 
 #include "hv.h"
 
@@ -37,7 +38,19 @@ static int __init hv_init(void)
 {
 	int r;
 
-	hv = &hv_svm_ops;
+	/*
+	 * CPUID, not the kernel's feature flags: those hide VMX when the
+	 * firmware locked it off, and the backend's probe says so better.
+	 */
+	if (cpuid_ecx(1) & (1U << 5)) {
+		hv = &hv_vmx_ops;
+	} else if (cpuid_eax(0x80000000) >= 0x80000001 &&
+		   (cpuid_ecx(0x80000001) & (1U << 2))) {
+		hv = &hv_svm_ops;
+	} else {
+		pr_err("this CPU has neither Intel VMX nor AMD SVM; not loading\n");
+		return -ENODEV;
+	}
 	/* The probe prints why it refuses; nothing is touched until then. */
 	r = hv->probe();
 	if (r)

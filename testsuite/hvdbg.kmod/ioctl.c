@@ -11,7 +11,8 @@
  * Prints one "PASS: what" or "FAIL: what: why" line per check and exits
  * 0 when nothing failed, 1 otherwise, 77 when DEVICE cannot be opened.
  * Runs where hvdbg.ko is loaded: inside the qemu-svm-hvdbg board's
- * machine, driven by kmod.exp.
+ * machine (SVM) or a Bochs machine (VMX: tools/bochs-run -k), driven
+ * by kmod.exp.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -192,6 +193,14 @@ static long refcount(void)
 	return n;
 }
 
+static int cpu_has_vmx(void)
+{
+	unsigned int ecx;
+
+	__asm__("cpuid" : "=c" (ecx) : "a" (1), "c" (0) : "ebx", "edx");
+	return (ecx >> 5) & 1;
+}
+
 static void bad_arguments(int dev, uint8_t *mem, uint8_t *spare)
 {
 	struct kvm_userspace_memory_region r;
@@ -218,9 +227,15 @@ static void bad_arguments(int dev, uint8_t *mem, uint8_t *spare)
 		  KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP |
 		  KVM_GUESTDBG_USE_SW_BP | KVM_GUESTDBG_USE_HW_BP |
 		  KVM_GUESTDBG_BLOCKIRQ);
-	expect_eq("HVDBG_CAP_BACKEND is SVM",
-		  ioctl(dev, KVM_CHECK_EXTENSION, HVDBG_CAP_BACKEND),
-		  HVDBG_BACKEND_SVM);
+	/* The backend follows the CPU: VMX where CPUID.1:ECX.VMX is set. */
+	if (cpu_has_vmx())
+		expect_eq("HVDBG_CAP_BACKEND is VMX on a VMX CPU",
+			  ioctl(dev, KVM_CHECK_EXTENSION, HVDBG_CAP_BACKEND),
+			  HVDBG_BACKEND_VMX);
+	else
+		expect_eq("HVDBG_CAP_BACKEND is SVM",
+			  ioctl(dev, KVM_CHECK_EXTENSION, HVDBG_CAP_BACKEND),
+			  HVDBG_BACKEND_SVM);
 	expect_eq("KVM_CAP_SYNC_REGS is absent",
 		  ioctl(dev, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS), 0);
 	expect_eq("KVM_CAP_READONLY_MEM is absent",
