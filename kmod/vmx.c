@@ -1044,6 +1044,15 @@ static int vmx_exit_msr(struct hv_vcpu *v, bool write)
 	u32 msr = v->gprs[HV_RCX];
 	u64 val = (u32)v->gprs[HV_RAX] | v->gprs[HV_RDX] << 32, *slot;
 
+	/* Reads of MTRRcap give 0 (no variable or fixed ranges): firmware
+	 * that sees CPUID.MTRR reads it before setting any up (SeaBIOS
+	 * then leaves the MTRRs alone). */
+	if (msr == MSR_MTRRcap && !write) {
+		v->gprs[HV_RAX] = 0;
+		v->gprs[HV_RDX] = 0;
+		vmx_skip(v);
+		return 1;
+	}
 	if (msr != MSR_EFER) {
 		slot = vmx_msr_slot(s, msr);
 		if (!slot)
