@@ -931,6 +931,44 @@ static int vmx_exit_cpuid(struct hv_vcpu *v)
 	return 1;
 }
 
+/* The guest's registers as one array, RSP taken from the state. */
+static void vmx_gprs_out(struct hv_vcpu *v, u64 *gprs)
+{
+	memcpy(gprs, v->gprs, sizeof(v->gprs));
+	gprs[HV_RSP] = to_vmx(v)->st.rsp;
+}
+
+static void vmx_gprs_in(struct hv_vcpu *v, const u64 *gprs)
+{
+	memcpy(v->gprs, gprs, sizeof(v->gprs));
+	to_vmx(v)->st.rsp = gprs[HV_RSP];
+}
+
+/*
+ * What emulate.c decodes and carries out instructions against.  VMX
+ * has no decode assists: the emulator reads the instruction through
+ * the guest's paging itself.
+ */
+static void vmx_emu_regs(struct hv_vcpu *v, struct hv_emu_regs *r)
+{
+	struct vmx_state *s = &to_vmx(v)->st;
+	int i;
+
+	vmx_gprs_out(v, r->gprs);
+	r->rip = s->rip;
+	r->rflags = s->rflags;
+	r->cr0 = s->cr0;
+	r->cr3 = s->cr3;
+	r->cr4 = s->cr4;
+	r->efer = s->efer;
+	/* VS_ES ... VS_GS are in the emulator's order. */
+	for (i = 0; i < 6; i++)
+		r->seg_base[i] = s->seg[VS_ES + i].base;
+	r->cs_l = s->seg[VS_CS].ar & VMX_AR_L;
+	r->cs_db = s->seg[VS_CS].ar & VMX_AR_DB;
+	r->insn_len = 0;
+}
+
 static int vmx_exit_io(struct hv_vcpu *v)
 {
 	struct vmx_vcpu *x = to_vmx(v);
@@ -939,9 +977,22 @@ static int vmx_exit_io(struct hv_vcpu *v)
 	unsigned int size = (q & 7) + 1;
 	bool in = q & (1U << 3);
 
-	/* INS/OUTS would need segment and address-size emulation. */
-	if (q & (3U << 4) || (size != 1 && size != 2 && size != 4))
+	if (size != 1 && size != 2 && size != 4)
 		return vmx_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
+	/* INS/OUTS: emulate.c moves the data between memory and the run
+	 * page, as many items at a time as fit; it decodes REP and the
+	 * address size from the instruction itself. */
+	if (q & (1U << 4)) {
+		struct hv_emu_regs r;
+
+		vmx_emu_regs(v, &r);
+		if (hv_emulate_pio_string(v, &r, q >> 16, size, in,
+					  x->st.rip + x->ex.insn_len) == 0)
+			return 0;
+		/* REP with rCX 0: nothing to move, a whole step. */
+		vmx_skip(v);
+		return 1;
+	}
 	run->exit_reason = KVM_EXIT_IO;
 	run->io.direction = in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
 	run->io.size = size;
@@ -993,6 +1044,15 @@ static int vmx_exit_msr(struct hv_vcpu *v, bool write)
 	u32 msr = v->gprs[HV_RCX];
 	u64 val = (u32)v->gprs[HV_RAX] | v->gprs[HV_RDX] << 32, *slot;
 
+	/* Reads of MTRRcap give 0 (no variable or fixed ranges): firmware
+	 * that sees CPUID.MTRR reads it before setting any up (SeaBIOS
+	 * then leaves the MTRRs alone). */
+	if (msr == MSR_MTRRcap && !write) {
+		v->gprs[HV_RAX] = 0;
+		v->gprs[HV_RDX] = 0;
+		vmx_skip(v);
+		return 1;
+	}
 	if (msr != MSR_EFER) {
 		slot = vmx_msr_slot(s, msr);
 		if (!slot)
@@ -1309,7 +1369,8 @@ static int vmx_exit_irq_window(struct hv_vcpu *v)
 /*
  * An EPT violation.  Inside a slot: the first touch of that page,
  * which is pinned and mapped now.  Outside every slot: MMIO, which
- * needs an instruction emulator this driver does not have.
+ * emulate.c decodes into a KVM_EXIT_MMIO (or an internal error with
+ * the instruction's bytes).
  */
 static int vmx_exit_ept_violation(struct hv_vcpu *v)
 {
@@ -1336,8 +1397,12 @@ static int vmx_exit_ept_violation(struct hv_vcpu *v)
 	mutex_unlock(&vm->lock);
 	if (r < 0)
 		return r;
-	if (r == 1)
-		return vmx_internal_error(v, KVM_INTERNAL_ERROR_EMULATION);
+	if (r == 1) {
+		struct hv_emu_regs e;
+
+		vmx_emu_regs(v, &e);
+		return hv_emulate_mmio(v, &e, to_vmx(v)->ex.gpa);
+	}
 	return 1;
 }
 
@@ -1884,7 +1949,8 @@ clear:
 	return ret;
 }
 
-/* Finish what the last exit left to user space (IN data, RIP). */
+/* Finish what the last exit left to user space (IN data, MMIO read
+ * data, string I/O, RIP). */
 static int vmx_complete(struct hv_vcpu *v)
 {
 	struct vmx_vcpu *x = to_vmx(v);
@@ -1897,9 +1963,26 @@ static int vmx_complete(struct hv_vcpu *v)
 	if (v->pending == HV_PENDING_IO_IN)
 		memcpy(&v->gprs[HV_RAX], (u8 *)v->run + HV_PIO_OFFSET,
 		       v->pending_size);
+	if (v->pending == HV_PENDING_PIO_STR) {
+		u64 gprs[HV_NR_GPRS];
+
+		vmx_gprs_out(v, gprs);
+		v->pending_rip = hv_emulate_pio_string_complete(v, gprs);
+		vmx_gprs_in(v, gprs);
+	}
+	if (v->pending == HV_PENDING_MMIO_IN) {
+		u64 gprs[HV_NR_GPRS];
+
+		vmx_gprs_out(v, gprs);
+		hv_emulate_complete(v, gprs, &x->st.rflags);
+		vmx_gprs_in(v, gprs);
+	}
 	x->st.rip = v->pending_rip;
 	x->st.intr_state &= ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS);
 	v->pending = HV_PENDING_NONE;
+	/* The instruction completed here, not in the guest: the step it
+	 * was part of ends now (a REP string instruction with items left
+	 * reports the same RIP, which the monitor steps again). */
 	if (v->guest_debug & KVM_GUESTDBG_SINGLESTEP) {
 		vmx_debug_exit(v, 1, DR6_INIT | DR6_BS_BIT);
 		return 0;

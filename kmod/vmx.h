@@ -23,6 +23,7 @@ enum { VS_ES, VS_CS, VS_SS, VS_DS, VS_FS, VS_GS, VS_LDTR, VS_TR, VS_NR };
 /* Access-rights format of a guest segment in the VMCS. */
 #define VMX_AR_P		(1U << 7)
 #define VMX_AR_L		(1U << 13)
+#define VMX_AR_DB		(1U << 14)
 #define VMX_AR_UNUSABLE		(1U << 16)
 
 struct vmx_seg {
