@@ -87,19 +87,7 @@ in_prot32:
 	mov	%ax, %ss
 	mov	$0x7c00, %esp
 	lidt	idt32_desc
-	mov	%cr4, %eax
-	or	$CR4_PAE, %eax
-	mov	%eax, %cr4
-	mov	$pml4, %eax
-	mov	%eax, %cr3
-	mov	$MSR_EFER, %ecx
-	rdmsr
-	or	$EFER_LME, %eax
-	wrmsr
-	mov	%cr0, %eax
-	or	$CR0_PG, %eax
-	mov	%eax, %cr0
-	ljmp	$SEL_CODE64, $in_long64
+	LONG64_ENTER in_long64
 
 	.code64
 	.globl	in_long64

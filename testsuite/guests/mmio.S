@@ -22,13 +22,12 @@
  * for a test to single-step over.
  */
 	.include "guest.inc"
+	.set	BASE, 0x7c00
+	.include "long64.inc"
 
 	.set	EXIT_VALUE, 0x26
 	.set	MMIO_PHYS, 0xfe000000	/* --test-mmio */
 	.set	MMIO_VA, 0x40000000	/* the same page in long mode */
-	.set	SEL_CODE32, 0x08
-	.set	SEL_DATA, 0x10
-	.set	SEL_CODE64, 0x18
 	.set	SEL_MMIO16, 0x20	/* base MMIO_PHYS, limit 64 KiB */
 	.set	SEL_REF16, 0x28		/* base ref_page, limit 64 KiB */
 	.set	RES_REF, 0x40000	/* results: 4 bytes per real/prot */
@@ -331,19 +330,7 @@ prot32_ops:
 	OPS32	ref_page, RES_REF
 	OPS32	MMIO_PHYS, RES_MMIO
 
-	mov	%cr4, %eax
-	or	$0x20, %eax			/* PAE */
-	mov	%eax, %cr4
-	mov	$pml4, %eax
-	mov	%eax, %cr3
-	mov	$0xc0000080, %ecx		/* EFER */
-	rdmsr
-	or	$0x100, %eax			/* LME */
-	wrmsr
-	mov	%cr0, %eax
-	or	$0x80000000, %eax		/* PG */
-	mov	%eax, %cr0
-	ljmp	$SEL_CODE64, $in_long64
+	LONG64_ENTER in_long64
 
 	.code64
 in_long64:
@@ -381,27 +368,9 @@ copy_page:
 	jnz	1b
 	ret
 
-	.code16
-vector16:
-	REPORT_VECTOR
-	VECTOR_STUBS stubs16, vector16
-	REAL_MODE_IVT ivt, stubs16
+	LONG64_STUBS
 
-	.code32
-vector32:
-	REPORT_VECTOR
-	VECTOR_STUBS stubs32, vector32
-
-	.code64
-vector64:
-	REPORT_VECTOR
-	VECTOR_STUBS stubs64, vector64
-
-	.balign	8
-gdt:	.quad	0
-	.quad	0x00cf9a000000ffff	/* 0x08: code, 32-bit, flat */
-	.quad	0x00cf92000000ffff	/* 0x10: data, flat */
-	.quad	0x00af9a000000ffff	/* 0x18: code, 64-bit */
+	LONG64_GDT_FLAT
 	/* 0x20: data, base MMIO_PHYS, 64 KiB */
 	.word	0xffff, MMIO_PHYS & 0xffff
 	.byte	(MMIO_PHYS >> 16) & 0xff, 0x93, 0, MMIO_PHYS >> 24
@@ -413,28 +382,7 @@ gdt_desc:
 	.word	gdt_end - gdt - 1
 	.long	gdt
 
-	.balign	8
-idt32:
-	.irp	n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-	.word	stubs32 + 8 * \n, SEL_CODE32
-	.byte	0, 0x8e
-	.word	0
-	.endr
-idt32_desc:
-	.word	32 * 8 - 1
-	.long	idt32
-
-	.balign	16
-idt64:
-	.irp	n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-	.word	stubs64 + 8 * \n, SEL_CODE64
-	.byte	0, 0x8e
-	.word	0
-	.long	0, 0
-	.endr
-idt64_desc:
-	.word	32 * 16 - 1
-	.quad	idt64
+	LONG64_IDTS
 
 	/* Identity for the first 1 GiB; MMIO_VA -> MMIO_PHYS (2 MiB). */
 	.balign	4096
@@ -444,12 +392,7 @@ pml4:	.quad	pdpt + 3
 pdpt:	.quad	pd + 3
 	.quad	pd_mmio + 3
 	.balign	4096
-pd:
-	.set	page, 0
-	.rept	512
-	.quad	page + 0x83
-	.set	page, page + 0x200000
-	.endr
+	LONG64_PD_1G
 pd_mmio:
 	.quad	MMIO_PHYS + 0x83
 	.balign	4096

@@ -11,20 +11,13 @@
  * is the AP's.  Run with -smp 2 on an accelerator with an in-kernel
  * irqchip.
  *
- * Page tables (for the AP) as in modes.S: PML4 at 0x9000, PDPT at
+ * Page tables (for the AP) from long64.inc: PML4 at 0x9000, PDPT at
  * 0xa000, a page directory at 0xb000 mapping 1 GiB with 2 MiB pages.
  */
 	.include "guest.inc"
 
 	.set	BASE, 0x7c00
-	.set	SEL_CODE32, 0x08
-	.set	SEL_DATA, 0x10
-	.set	SEL_CODE64, 0x18
-	.set	CR0_PE, 1
-	.set	CR0_PG, 0x80000000
-	.set	CR4_PAE, 0x20
-	.set	MSR_EFER, 0xc0000080
-	.set	EFER_LME, 0x100
+	.include "long64.inc"
 	.set	LAPIC_SVR, 0xfee000f0
 	.set	LAPIC_ICR_LO, 0xfee00300
 	.set	LAPIC_ICR_HI, 0xfee00310
@@ -67,55 +60,6 @@ bsp_bump:
 	addl	$1, bsp_counter
 	jmp	bsp_loop
 
-vector16:
-	.code16
-	REPORT_VECTOR
-	VECTOR_STUBS stubs16, vector16
-	REAL_MODE_IVT ivt, stubs16
-
-	.code32
-vector32:
-	REPORT_VECTOR
-	VECTOR_STUBS stubs32, vector32
-
-	.code64
-vector64:
-	REPORT_VECTOR
-	VECTOR_STUBS stubs64, vector64
-
-	.balign	8
-gdt:	.quad	0
-	.quad	0x00cf9a000000ffff	/* 0x08: code, 32-bit, flat */
-	.quad	0x00cf92000000ffff	/* 0x10: data, flat */
-	.quad	0x00af9a000000ffff	/* 0x18: code, 64-bit */
-gdt_end:
-gdt_desc:
-	.word	gdt_end - gdt - 1
-	.long	gdt
-
-	.balign	8
-idt32:
-	.irp	n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-	.word	stubs32 + 8 * \n, SEL_CODE32
-	.byte	0, 0x8e
-	.word	0
-	.endr
-idt32_desc:
-	.word	32 * 8 - 1
-	.long	idt32
-
-	.balign	16
-idt64:
-	.irp	n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-	.word	stubs64 + 8 * \n, SEL_CODE64
-	.byte	0, 0x8e
-	.word	0
-	.long	0, 0
-	.endr
-idt64_desc:
-	.word	32 * 16 - 1
-	.quad	idt64
-
 	.globl	bsp_counter, ap_counter, ap_marker
 	.balign	16
 bsp_counter:
@@ -127,18 +71,7 @@ ap_counter:
 ap_marker:
 	.long	0
 
-	.org	0x9000 - BASE
-	.globl	pml4, pdpt, pd
-pml4:	.quad	pdpt + 3		/* present, writable */
-	.org	0xa000 - BASE
-pdpt:	.quad	pd + 3
-	.org	0xb000 - BASE
-pd:
-	.set	page, 0
-	.rept	512
-	.quad	page + 0x83		/* present, writable, 2 MiB */
-	.set	page, page + 0x200000
-	.endr
+	LONG64_TABLES
 
 	/* The AP's trampoline: CS = 0x0c00, IP = 0, real mode. */
 	.org	0xc000 - BASE
@@ -162,19 +95,7 @@ ap_prot32:
 	mov	%ax, %es
 	mov	%ax, %ss
 	lidt	idt32_desc
-	mov	%cr4, %eax
-	or	$CR4_PAE, %eax
-	mov	%eax, %cr4
-	mov	$pml4, %eax
-	mov	%eax, %cr3
-	mov	$MSR_EFER, %ecx
-	rdmsr
-	or	$EFER_LME, %eax
-	wrmsr
-	mov	%cr0, %eax
-	or	$CR0_PG, %eax
-	mov	%eax, %cr0
-	ljmp	$SEL_CODE64, $ap_long64
+	LONG64_ENTER ap_long64
 
 	.code64
 	.globl	ap_long64, ap_loop, ap_bump
