@@ -510,6 +510,28 @@ static void print_stdout(void *ctx, const char *text)
 }
 
 /*
+ * Open the accelerator ACCEL for a probe, saying why not.
+ * Returns: 0, or the exit code: 2 for an unknown accelerator, 1 for
+ * one that does not open.
+ */
+static int probe__open(struct backend *be, const char *accel)
+{
+	int r = backend__open(be, accel);
+
+	if (r == -ENOENT && !be->ops) {
+		pr_warn("--accel %s: unknown accelerator (known: %s)", accel,
+			backend__names());
+		return 2;
+	}
+	if (r < 0) {
+		pr_warn("%s: %s", be->path, r == -ENOTSUP ?
+			"not a KVM API 12 device" : strerror(-r));
+		return 1;
+	}
+	return 0;
+}
+
+/*
  * --probe=smp[:ANY]: can this accelerator run -smp N > 1, i.e. does it
  * have the in-kernel irqchip whose local APICs carry INIT and SIPI?
  * Exit 0 yes, 1 no (with the reason), 2 on a bad --accel.
@@ -520,17 +542,9 @@ static int probe__smp(const char *accel)
 	struct backend_vm vm;
 	int r;
 
-	r = backend__open(&be, accel);
-	if (r == -ENOENT && !be.ops) {
-		pr_warn("--accel %s: unknown accelerator (known: %s)", accel,
-			backend__names());
-		return 2;
-	}
-	if (r < 0) {
-		pr_warn("%s: %s", be.path, r == -ENOTSUP ?
-			"not a KVM API 12 device" : strerror(-r));
-		return 1;
-	}
+	r = probe__open(&be, accel);
+	if (r)
+		return r;
 	r = be.ops->vm_create(&be, &vm);
 	if (r >= 0) {
 		r = be.ops->create_irqchip ? be.ops->create_irqchip(&vm) :
@@ -576,17 +590,9 @@ int probe__main(const char *accel, const char *query)
 		}
 	}
 
-	r = backend__open(&be, accel);
-	if (r == -ENOENT && !be.ops) {
-		pr_warn("--accel %s: unknown accelerator (known: %s)", accel,
-			backend__names());
-		return 2;
-	}
-	if (r < 0) {
-		pr_warn("%s: %s", be.path, r == -ENOTSUP ?
-			"not a KVM API 12 device" : strerror(-r));
-		return 1;
-	}
+	r = probe__open(&be, accel);
+	if (r)
+		return r;
 	r = probe__run(&be, &t);
 	backend__close(&be);
 	if (r < 0) {
