@@ -11,6 +11,11 @@
  * is the AP's.  Run with -smp 2 on an accelerator with an in-kernel
  * irqchip.
  *
+ * Both loops run CPUID, which exits to the accelerator on every one we
+ * have: a nested machine whose host kernel runs only at exits (Bochs'
+ * VMX under kvm_intel) still gets its CPU back, so the other vCPU's
+ * thread runs and all-stop's kick arrives.
+ *
  * Page tables (for the AP) from long64.inc: PML4 at 0x9000, PDPT at
  * 0xa000, a page directory at 0xb000 mapping 1 GiB with 2 MiB pages.
  */
@@ -55,7 +60,7 @@ send_sipi:
 	movl	$ICR_SIPI, LAPIC_ICR_LO
 	.globl	bsp_loop, bsp_bump
 bsp_loop:
-	nop
+	cpuid
 bsp_bump:
 	addl	$1, bsp_counter
 	jmp	bsp_loop
@@ -103,7 +108,7 @@ ap_long64:
 	lidt	idt64_desc
 	movl	$AP_MARKER, ap_marker
 ap_loop:
-	nop
+	cpuid
 ap_bump:
 	addl	$1, ap_counter
 	jmp	ap_loop
