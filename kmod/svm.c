@@ -22,6 +22,28 @@
  * (CPUID.1:ECX.HYPERVISOR) execute breakpoints are therefore matched
  * here, by single-stepping the guest with TF and comparing CS.base+RIP,
  * while data breakpoints stay with the (emulated) hardware.
+ *
+ * Stepping only where a breakpoint can hit: before each entry the
+ * linear address of every such breakpoint is translated through the
+ * guest's current paging (svm_gva_to_gpa; physical with paging off) and
+ * its guest-physical page is marked no-execute (bit 63) in the nested
+ * tables, which the host's EFER.NXE makes meaningful.  The guest runs
+ * free; an instruction fetch from a marked page is a nested page fault,
+ * which lifts the mark (svm_nx_lift) and makes this vCPU step until
+ * CS.base+RIP leaves the linear page it faulted in; then the mark goes
+ * back.  While running free with marks, CR0/CR3/CR4 writes and INVLPG
+ * exit (stepped over, not reported) so that the next entry sees the new
+ * paging.  A breakpoint that does not translate, or a host without
+ * EFER.NXE, falls back to stepping everything.  Limit: a guest that
+ * changes the mapping of a breakpoint's page and uses it with no exit
+ * at all (no CR3 load, no INVLPG: a TLB the architecture does not
+ * promise) runs past the breakpoint.  The nested tables are per VM:
+ * each page counts the vCPUs with a breakpoint on it (refs) and those
+ * stepping through it (lifted); it is no-execute only with refs and no
+ * lifts.  A vCPU that lifts a page kicks the vCPUs with a breakpoint
+ * there out of the guest (IPI); svm_nx_check, with IRQs off just before
+ * VMRUN, makes them step while the page is lifted, and flushes a TLB
+ * that may predate a mark.
  */
 #define pr_fmt(fmt) "hvdbg: " fmt
 
