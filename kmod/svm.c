@@ -22,6 +22,28 @@
  * (CPUID.1:ECX.HYPERVISOR) execute breakpoints are therefore matched
  * here, by single-stepping the guest with TF and comparing CS.base+RIP,
  * while data breakpoints stay with the (emulated) hardware.
+ *
+ * Stepping only where a breakpoint can hit: before each entry the
+ * linear address of every such breakpoint is translated through the
+ * guest's current paging (svm_gva_to_gpa; physical with paging off) and
+ * its guest-physical page is marked no-execute (bit 63) in the nested
+ * tables, which the host's EFER.NXE makes meaningful.  The guest runs
+ * free; an instruction fetch from a marked page is a nested page fault,
+ * which lifts the mark (svm_nx_lift) and makes this vCPU step until
+ * CS.base+RIP leaves the linear page it faulted in; then the mark goes
+ * back.  While running free with marks, CR0/CR3/CR4 writes and INVLPG
+ * exit (stepped over, not reported) so that the next entry sees the new
+ * paging.  A breakpoint that does not translate, or a host without
+ * EFER.NXE, falls back to stepping everything.  Limit: a guest that
+ * changes the mapping of a breakpoint's page and uses it with no exit
+ * at all (no CR3 load, no INVLPG: a TLB the architecture does not
+ * promise) runs past the breakpoint.  The nested tables are per VM:
+ * each page counts the vCPUs with a breakpoint on it (refs) and those
+ * stepping through it (lifted); it is no-execute only with refs and no
+ * lifts.  A vCPU that lifts a page kicks the vCPUs with a breakpoint
+ * there out of the guest (IPI); svm_nx_check, with IRQs off just before
+ * VMRUN, makes them step while the page is lifted, and flushes a TLB
+ * that may predate a mark.
  */
 #define pr_fmt(fmt) "hvdbg: " fmt
 
@@ -54,6 +76,10 @@
 			 X86_CR4_FSGSBASE | X86_CR4_OSXSAVE)
 #define PTE_ADDR	0x000ffffffffff000ULL
 #define NPT_FLAGS	(_PAGE_PRESENT | _PAGE_RW | _PAGE_USER)
+#define NPT_NX		(1ULL << 63)
+/* Pages marked no-execute for execute breakpoints, per VM. */
+#define SVM_NX_MAX	16
+#define SVM_CR_WATCH	((1U << 16) | (1U << 19) | (1U << 20))
 
 static inline void clgi(void)
 {
@@ -80,14 +106,31 @@ static DEFINE_PER_CPU(struct svm_cpu, svm_cpus);
 
 /* Execute breakpoints matched by stepping (see the top of the file). */
 static bool svm_exec_bp_quirk;
+/* The host pages with EFER.NXE: bit 63 of a nested entry means NX. */
+static bool svm_npt_nx;
 
 /* All ports and all MSRs intercepted: shared, never written again. */
 static void *svm_iopm;			/* 12 KiB */
 static void *svm_msrpm;			/* 8 KiB */
 
+/*
+ * A guest-physical page holding execute breakpoints.  It is no-execute
+ * in the nested tables while some vCPU has a breakpoint on it (refs)
+ * and none is stepping through it (lifted).  vm->lock guards the table.
+ */
+struct svm_nx {
+	u64 gpa;
+	unsigned int refs;
+	unsigned int lifted;
+};
+
 struct svm_vm {
 	u64 *npt_root;
 	u64 npt_gen;			/* vm->mem_gen the tables match */
+	struct svm_nx nx[SVM_NX_MAX];
+	/* Bumped when a page turns no-execute: every vCPU of the VM
+	 * flushes its TLB before it next runs free. */
+	u64 nx_gen;
 };
 
 struct svm_vcpu {
@@ -96,8 +139,23 @@ struct svm_vcpu {
 	int last_cpu;
 	bool flush;			/* the TLB must go at next entry */
 	bool tf_set;			/* TF is ours, not the guest's */
-	/* Execute breakpoints (DR7 bits) matched by stepping this run. */
+	/* Execute breakpoints (DR7 bits) matched here, not by the CPU. */
 	u8 step_bps;
+	/* This entry steps with TF to match them (or to leave a page
+	 * whose no-execute mark it lifted). */
+	bool bp_step;
+	/* The pages of step_bps, indexes into svm_vm.nx (vm->lock). */
+	int nx_idx[4];
+	int nx_n;
+	/* A breakpoint that does not translate: step everything. */
+	bool nx_all;
+	/* Lifted the mark of nx[lift_idx] to step through it; steps
+	 * until CS.base+RIP leaves the linear page lift_la. */
+	bool lifted;
+	int lift_idx;
+	u64 lift_la;
+	u64 nx_seen;			/* svm_vm.nx_gen this TLB matches */
+	int cur_cpu;			/* in svm_enter with IRQs off, or -1 */
 	/* After a catchpoint exit: what resuming at catch_at means. */
 	enum { CATCH_NONE, CATCH_STEP, CATCH_REINJECT, CATCH_SKIP } catch_next;
 	u64 catch_at;
@@ -140,6 +198,8 @@ static int svm_probe(void)
 		return -ENODEV;
 	}
 	svm_exec_bp_quirk = boot_cpu_has(X86_FEATURE_HYPERVISOR);
+	rdmsrl(MSR_EFER, vm_cr);
+	svm_npt_nx = vm_cr & EFER_NX;
 	rdmsrl(SVM_MSR_VM_CR, vm_cr);
 	if (vm_cr & SVM_VM_CR_SVMDIS) {
 		pr_err("SVM is disabled by the firmware (VM_CR.SVMDIS); not loading\n");
@@ -276,6 +336,34 @@ static void npt_clear(struct svm_vm *s)
 	}
 }
 
+/* The page is no-execute for execute breakpoints (vm->lock held). */
+static bool npt_marked(struct svm_vm *s, u64 gpa)
+{
+	int i;
+
+	for (i = 0; i < SVM_NX_MAX; i++)
+		if (s->nx[i].refs && !s->nx[i].lifted &&
+		    s->nx[i].gpa == (gpa & PAGE_MASK))
+			return true;
+	return false;
+}
+
+/* The leaf entry of gpa, or NULL where no table reaches it yet. */
+static u64 *npt_pte(struct svm_vm *s, u64 gpa)
+{
+	u64 *table = s->npt_root;
+	int shift;
+
+	for (shift = 39; shift > 12; shift -= 9) {
+		u64 e = table[(gpa >> shift) & 511];
+
+		if (!(e & _PAGE_PRESENT))
+			return NULL;
+		table = phys_to_virt(e & PTE_ADDR);
+	}
+	return &table[(gpa >> 12) & 511];
+}
+
 static int npt_map(struct svm_vm *s, u64 gpa, phys_addr_t hpa)
 {
 	u64 *table = s->npt_root;
@@ -295,7 +383,8 @@ static int npt_map(struct svm_vm *s, u64 gpa, phys_addr_t hpa)
 		}
 		table = phys_to_virt(*e & PTE_ADDR);
 	}
-	table[(gpa >> 12) & 511] = hpa | NPT_FLAGS;
+	table[(gpa >> 12) & 511] = hpa | NPT_FLAGS |
+				   (npt_marked(s, gpa) ? NPT_NX : 0);
 	return 0;
 }
 
@@ -432,7 +521,8 @@ static void svm_update_intercepts(struct hv_vcpu *v)
 
 	c->intercept_exceptions = v->catch_exceptions;
 	c->intercept_misc1 &= ~(SVM_INTERCEPT_INTN | SVM_INTERCEPT_IDTR_WRITE |
-				SVM_INTERCEPT_GDTR_WRITE);
+				SVM_INTERCEPT_GDTR_WRITE |
+				SVM_INTERCEPT_INVLPG);
 	if (v->guest_debug & KVM_GUESTDBG_ENABLE)
 		c->intercept_exceptions |= 1U << 1;
 	if (v->guest_debug & KVM_GUESTDBG_USE_SW_BP) {
@@ -476,6 +566,7 @@ static int svm_vcpu_init(struct hv_vcpu *v)
 	sv->vmcb = page_address(p);
 	sv->vmcb_pa = page_to_phys(p);
 	sv->last_cpu = -1;
+	sv->cur_cpu = -1;
 	sv->flush = true;
 	v->arch = sv;
 
@@ -505,10 +596,18 @@ static int svm_vcpu_init(struct hv_vcpu *v)
 	return 0;
 }
 
+static void svm_nx_release(struct hv_vcpu *v);
+static void svm_nx_unlift(struct hv_vcpu *v);
+
 static void svm_vcpu_free(struct hv_vcpu *v)
 {
 	struct svm_vcpu *sv = to_svm(v);
 	int cpu;
+
+	mutex_lock(&v->vm->lock);
+	svm_nx_unlift(v);
+	svm_nx_release(v);
+	mutex_unlock(&v->vm->lock);
 
 	/* No CPU may keep a pointer that a new VMCB could reuse. */
 	for_each_possible_cpu(cpu) {
@@ -866,20 +965,25 @@ static int svm_exit_db(struct hv_vcpu *v)
 	int hit;
 
 	/* The step over a caught instruction, nobody else's. */
-	if (sv->stepped_over && (dr6 & DR6_BS_BIT) && !sv->step_bps &&
+	if (sv->stepped_over && (dr6 & DR6_BS_BIT) && !sv->bp_step &&
 	    !(v->guest_debug & KVM_GUESTDBG_SINGLESTEP)) {
 		s->dr6 = DR6_INIT;
 		return 1;
 	}
 	/* A step of ours towards a software-matched breakpoint. */
-	if (sv->step_bps && (dr6 & DR6_BS_BIT)) {
+	if (sv->bp_step && (dr6 & DR6_BS_BIT)) {
 		const u64 *db = (v->guest_debug & KVM_GUESTDBG_USE_HW_BP) ?
 				v->dbg_db : v->db;
 
 		hit = svm_step_bp_hit(v, db, sv->step_bps);
-		if (hit >= 0 || (v->guest_debug & KVM_GUESTDBG_SINGLESTEP)) {
+		/* A data breakpoint that fired on the same instruction
+		 * (B0-B3) is reported too, not lost with our step. */
+		if (hit >= 0 || (dr6 & 0xf) ||
+		    (v->guest_debug & KVM_GUESTDBG_SINGLESTEP)) {
 			if (hit >= 0)
-				dr6 = (dr6 & ~(DR6_BS_BIT | 0xf)) | 1U << hit;
+				dr6 = (dr6 & ~DR6_BS_BIT) | 1U << hit;
+			else
+				dr6 &= ~DR6_BS_BIT;
 			if (v->guest_debug & KVM_GUESTDBG_SINGLESTEP)
 				dr6 |= DR6_BS_BIT;
 			if (!(v->guest_debug & KVM_GUESTDBG_ENABLE)) {
@@ -1211,12 +1315,38 @@ static int svm_catch_exit(struct hv_vcpu *v, u32 what, u64 dr6, u64 dr7,
 	return 0;
 }
 
-/* MOV to CR0/CR3/CR4 (and CLTS, LMSW): stopped before it runs. */
+/* Run the instruction at RIP with its intercepts lifted, one step. */
+static int svm_step_over(struct hv_vcpu *v)
+{
+	struct svm_vcpu *sv = to_svm(v);
+
+	sv->step_over = true;
+	sv->step_over_at = sv->vmcb->save.rip;
+	return 1;
+}
+
+/*
+ * MOV to CR0/CR3/CR4 (and CLTS, LMSW): stopped before it runs where a
+ * catchpoint asks.  Otherwise the write was intercepted because pages
+ * of execute breakpoints are marked no-execute: it runs, and the next
+ * entry translates the breakpoints through the new paging.
+ */
 static int svm_exit_cr_write(struct hv_vcpu *v)
 {
 	u32 cr = to_svm(v)->vmcb->control.exit_code - SVM_EXIT_WRITE_CR0;
+	u32 flag = cr == 0 ? HVDBG_CATCH_CR0 :
+		   cr == 3 ? HVDBG_CATCH_CR3 : HVDBG_CATCH_CR4;
+
+	if (!(v->catch_flags & flag))
+		return svm_step_over(v);
 
 	return svm_catch_exit(v, HVDBG_EXIT_CR | cr, DR6_INIT, 0, CATCH_STEP);
+}
+
+/* INVLPG, intercepted for the same reason as an unwatched CR write. */
+static int svm_exit_invlpg(struct hv_vcpu *v)
+{
+	return svm_step_over(v);
 }
 
 static int svm_exit_dt_write(struct hv_vcpu *v)
@@ -1268,14 +1398,20 @@ static int svm_exit_vintr(struct hv_vcpu *v)
 	return 1;
 }
 
+static bool svm_nx_lift(struct hv_vcpu *v, u64 gpa);
+
 /*
  * A nested page fault.  Inside a slot: the first touch of that page,
- * which is pinned and mapped now.  Outside every slot: MMIO.
+ * which is pinned and mapped now, or a fetch from a page marked
+ * no-execute for an execute breakpoint, which this vCPU steps through
+ * now, or a TLB entry older than the tables (mapped again, flushed).
+ * Outside every slot: MMIO.
  */
 static int svm_exit_npf(struct hv_vcpu *v)
 {
 	struct hv_vm *vm = v->vm;
-	u64 gpa = to_svm(v)->vmcb->control.exit_info_2 & PAGE_MASK;
+	struct svm_control *c = &to_svm(v)->vmcb->control;
+	u64 gpa = c->exit_info_2 & PAGE_MASK;
 	struct page *pg;
 	int r;
 
@@ -1285,8 +1421,13 @@ static int svm_exit_npf(struct hv_vcpu *v)
 		r = PTR_ERR(pg);
 	else if (!pg)
 		r = 1;
-	else
+	else if ((c->exit_info_1 & SVM_NPF_PRESENT) && svm_nx_lift(v, gpa))
+		r = 0;
+	else {
+		if (c->exit_info_1 & SVM_NPF_PRESENT)
+			to_svm(v)->flush = true;
 		r = npt_map(vm->arch, gpa, page_to_phys(pg));
+	}
 	mutex_unlock(&vm->lock);
 	if (r < 0)
 		return r;
@@ -1326,6 +1467,7 @@ static int (*const svm_exit_handlers[])(struct hv_vcpu *v) = {
 	[SVM_EXIT_SWINT]		= svm_exit_swint,
 	[SVM_EXIT_INVD]			= svm_exit_invd,
 	[SVM_EXIT_HLT]			= svm_exit_hlt,
+	[SVM_EXIT_INVLPG]		= svm_exit_invlpg,
 	[SVM_EXIT_INVLPGA]		= svm_exit_ud,
 	[SVM_EXIT_IOIO]			= svm_exit_io,
 	[SVM_EXIT_MSR]			= svm_exit_msr,
@@ -1446,6 +1588,266 @@ static int svm_step_bp_hit(struct hv_vcpu *v, const u64 *db, u8 bps)
 	return -1;
 }
 
+/* ---------------------------------------------------------------- */
+/* Pages of execute breakpoints marked no-execute (see the top) */
+
+/* The linear page CS.base+RIP is fetched from. */
+static u64 svm_pc_page(struct hv_vcpu *v)
+{
+	struct svm_save *s = &to_svm(v)->vmcb->save;
+	u64 la = svm_pc(v);
+
+	if (!(s->efer & EFER_LMA) || !(s->cs.attrib & (1 << 9)))
+		la &= 0xffffffffULL;
+	return la & PAGE_MASK;
+}
+
+/* Give nx[i]'s nested entry the NX bit (if mapped); vm->lock held. */
+static void svm_nx_set(struct svm_vm *s, int i, bool nx)
+{
+	u64 *pte = npt_pte(s, s->nx[i].gpa);
+
+	if (!pte || !(*pte & _PAGE_PRESENT) || !!(*pte & NPT_NX) == nx)
+		return;
+	if (!nx) {
+		*pte &= ~NPT_NX;
+		return;
+	}
+	*pte |= NPT_NX;
+	/* Before the count that lets other vCPUs run free: whoever sees
+	 * the page marked again also sees that its TLB must go. */
+	WRITE_ONCE(s->nx_gen, s->nx_gen + 1);
+	smp_wmb();
+}
+
+/* Drop this vCPU's breakpoint pages; vm->lock held. */
+static void svm_nx_release(struct hv_vcpu *v)
+{
+	struct svm_vm *s = v->vm->arch;
+	struct svm_vcpu *sv = to_svm(v);
+	int k;
+
+	for (k = 0; k < sv->nx_n; k++) {
+		struct svm_nx *e = &s->nx[sv->nx_idx[k]];
+
+		e->refs--;
+		if (!e->refs)
+			svm_nx_set(s, sv->nx_idx[k], false);
+	}
+	sv->nx_n = 0;
+}
+
+/* This vCPU left the page it stepped through: mark it again if some
+ * vCPU still has a breakpoint there; vm->lock held. */
+static void svm_nx_unlift(struct hv_vcpu *v)
+{
+	struct svm_vm *s = v->vm->arch;
+	struct svm_vcpu *sv = to_svm(v);
+	struct svm_nx *e = &s->nx[sv->lift_idx];
+
+	if (!sv->lifted)
+		return;
+	if (e->lifted == 1 && e->refs)
+		svm_nx_set(s, sv->lift_idx, true);
+	WRITE_ONCE(e->lifted, e->lifted - 1);
+	sv->lifted = false;
+}
+
+/*
+ * Mark the guest-physical pages of the execute breakpoints in bps
+ * (linear addresses in db), translated through the guest's paging as
+ * it is now.  An address that does not translate to a page of a slot
+ * (not mapped yet), or no room left in the table, sets nx_all: this
+ * entry steps everything, as exact as ever, and the next one tries
+ * again.
+ */
+static void svm_nx_mark(struct hv_vcpu *v, const u64 *db, u8 bps)
+{
+	struct hv_vm *vm = v->vm;
+	struct svm_vm *s = vm->arch;
+	struct svm_vcpu *sv = to_svm(v);
+	bool all = !svm_npt_nx;
+	u64 want[4], gpa;
+	int n = 0, i, k;
+
+	for (i = 0; i < 4 && !all; i++) {
+		if (!((bps >> (2 * i)) & 3))
+			continue;
+		if (svm_gva_to_gpa(v, db[i], &gpa) ||
+		    !hv_vm_find_slot(vm, gpa)) {
+			all = true;
+			break;
+		}
+		gpa &= PAGE_MASK;
+		for (k = 0; k < n && want[k] != gpa; k++)
+			;
+		if (k == n)
+			want[n++] = gpa;
+	}
+	if (all)
+		n = 0;
+	/* Our references keep our entries' gpa stable: no lock needed
+	 * to see that nothing changed, the common case. */
+	if (n == sv->nx_n) {
+		for (k = 0; k < n && s->nx[sv->nx_idx[k]].gpa == want[k]; k++)
+			;
+		if (k == n) {
+			sv->nx_all = all;
+			return;
+		}
+	}
+	mutex_lock(&vm->lock);
+	svm_nx_release(v);
+	for (k = 0; k < n; k++) {
+		int free = -1;
+
+		for (i = 0; i < SVM_NX_MAX; i++) {
+			struct svm_nx *e = &s->nx[i];
+
+			if ((e->refs || e->lifted) && e->gpa == want[k])
+				break;
+			if (!e->refs && !e->lifted && free < 0)
+				free = i;
+		}
+		if (i == SVM_NX_MAX) {
+			if (free < 0) {
+				svm_nx_release(v);
+				all = true;
+				break;
+			}
+			i = free;
+			s->nx[i].gpa = want[k];
+		}
+		s->nx[i].refs++;
+		sv->nx_idx[sv->nx_n++] = i;
+		if (!s->nx[i].lifted)
+			svm_nx_set(s, i, true);
+	}
+	mutex_unlock(&vm->lock);
+	sv->nx_all = all;
+}
+
+static void svm_kick(void *unused)
+{
+	/* The IPI itself is the point: it makes the guest exit. */
+}
+
+/*
+ * A fetch faulted on a present page: if the page is marked for an
+ * execute breakpoint, lift the mark and step through it (svm_enter sets
+ * TF until the RIP leaves its linear page).  Other vCPUs with a
+ * breakpoint on it that run free now must step too: they are kicked
+ * out of the guest and see the lift at their next entry.  false: not
+ * marked, a stale TLB entry.  vm->lock held.
+ */
+static bool svm_nx_lift(struct hv_vcpu *v, u64 gpa)
+{
+	struct hv_vm *vm = v->vm;
+	struct svm_vm *s = vm->arch;
+	struct svm_vcpu *sv = to_svm(v);
+	u64 *pte = npt_pte(s, gpa);
+	int i, k, n;
+
+	if (!pte || !(*pte & NPT_NX))
+		return false;
+	for (i = 0; i < SVM_NX_MAX; i++)
+		if (s->nx[i].refs && s->nx[i].gpa == gpa)
+			break;
+	if (i == SVM_NX_MAX)
+		return false;
+	svm_nx_unlift(v);
+	WRITE_ONCE(s->nx[i].lifted, s->nx[i].lifted + 1);
+	svm_nx_set(s, i, false);
+	sv->lifted = true;
+	sv->lift_idx = i;
+	sv->lift_la = svm_pc_page(v);
+	sv->flush = true;
+	/* Pairs with the barrier in svm_enter: either that vCPU sees the
+	 * lift before it enters, or we see it on its CPU and kick it. */
+	smp_mb();
+	for (n = 0; n < HV_MAX_VCPUS; n++) {
+		struct hv_vcpu *o = vm->vcpus[n];
+		int cpu;
+
+		if (!o || o == v || !o->arch)
+			continue;
+		for (k = 0; k < to_svm(o)->nx_n; k++)
+			if (to_svm(o)->nx_idx[k] == i)
+				break;
+		cpu = READ_ONCE(to_svm(o)->cur_cpu);
+		if (k < to_svm(o)->nx_n && cpu >= 0)
+			smp_call_function_single(cpu, svm_kick, NULL, 0);
+	}
+	return true;
+}
+
+/*
+ * Before an entry with execute breakpoints matched here: step (TF) or
+ * run free with their pages marked.  Stepping goes on while the vCPU is
+ * in a page whose mark it lifted, or when a breakpoint does not
+ * translate.
+ */
+static void svm_nx_prepare(struct hv_vcpu *v, const u64 *db)
+{
+	struct svm_vcpu *sv = to_svm(v);
+
+	struct svm_vm *s = v->vm->arch;
+
+	sv->bp_step = false;
+	if (!svm_exec_bp_quirk)
+		return;
+	if (sv->step_bps) {
+		svm_nx_mark(v, db, sv->step_bps);
+	} else {
+		if (sv->nx_n) {
+			mutex_lock(&v->vm->lock);
+			svm_nx_release(v);
+			mutex_unlock(&v->vm->lock);
+		}
+		sv->nx_all = false;
+	}
+	/* Nobody's breakpoint left on the lifted page: no need to step
+	 * out of it. */
+	if (sv->lifted) {
+		if (svm_pc_page(v) == sv->lift_la &&
+		    READ_ONCE(s->nx[sv->lift_idx].refs)) {
+			sv->bp_step = true;
+			return;
+		}
+		mutex_lock(&v->vm->lock);
+		svm_nx_unlift(v);
+		mutex_unlock(&v->vm->lock);
+	}
+	sv->bp_step = sv->step_bps && sv->nx_all;
+}
+
+/*
+ * IRQs off, on the CPU that enters: a vCPU about to run free steps
+ * instead if another vCPU lifted the mark of one of its pages, and
+ * flushes its TLB if a page was marked since it last ran.
+ */
+static void svm_nx_check(struct hv_vcpu *v, int cpu)
+{
+	struct svm_vm *s = v->vm->arch;
+	struct svm_vcpu *sv = to_svm(v);
+	u64 gen;
+	int k;
+
+	if (!sv->nx_n || sv->bp_step)
+		return;
+	WRITE_ONCE(sv->cur_cpu, cpu);
+	smp_mb();
+	for (k = 0; k < sv->nx_n; k++)
+		if (READ_ONCE(s->nx[sv->nx_idx[k]].lifted))
+			sv->bp_step = true;
+	smp_rmb();
+	gen = READ_ONCE(s->nx_gen);
+	if (gen != sv->nx_seen) {
+		sv->nx_seen = gen;
+		sv->flush = true;
+	}
+}
+
 static void svm_fill_run(struct hv_vcpu *v)
 {
 	struct svm_vmcb *vmcb = to_svm(v)->vmcb;
@@ -1492,24 +1894,24 @@ static int svm_enter(struct hv_vcpu *v)
 		}
 		dr7 &= ~(u64)sv->step_bps;
 	}
-	if (sv->step_bps || sv->step_over)
-		vmcb->control.intercept_exceptions |= 1U << 1;
-	else if (!(v->guest_debug & KVM_GUESTDBG_ENABLE))
-		vmcb->control.intercept_exceptions &= ~(1U << 1);
+	svm_nx_prepare(v, db);
+	svm_update_intercepts(v);
+	/* Running free with marked pages: a change of paging must be
+	 * seen, to translate the breakpoints again. */
+	if (sv->nx_n && !sv->bp_step && !sv->step_over &&
+	    !(v->guest_debug & KVM_GUESTDBG_SINGLESTEP)) {
+		vmcb->control.intercept_cr |= SVM_CR_WATCH;
+		vmcb->control.intercept_misc1 |= SVM_INTERCEPT_INVLPG;
+	}
 	if (sv->step_over) {
 		/* Let the caught instruction run, once. */
 		vmcb->control.intercept_cr = 0;
 		vmcb->control.intercept_misc1 &= ~(SVM_INTERCEPT_IDTR_WRITE |
-						   SVM_INTERCEPT_GDTR_WRITE);
+						   SVM_INTERCEPT_GDTR_WRITE |
+						   SVM_INTERCEPT_INVLPG);
 	}
 	vmcb->save.dr7 = dr7;
 	hw = dr7 & DR7_ENABLES;
-	if ((sv->step_bps || sv->step_over ||
-	     (v->guest_debug & KVM_GUESTDBG_SINGLESTEP)) &&
-	    !(vmcb->save.rflags & X86_EFLAGS_TF)) {
-		vmcb->save.rflags |= X86_EFLAGS_TF;
-		sv->tf_set = true;
-	}
 
 	/* Preemption off from here: the user's FPU state is saved. */
 	kernel_fpu_begin();
@@ -1527,6 +1929,15 @@ static int svm_enter(struct hv_vcpu *v)
 		pr_err_ratelimited("CPU %d: SVM taken by another hypervisor\n",
 				   cpu);
 		return -EBUSY;
+	}
+	svm_nx_check(v, cpu);
+	if (sv->bp_step || sv->step_over)
+		vmcb->control.intercept_exceptions |= 1U << 1;
+	if ((sv->bp_step || sv->step_over ||
+	     (v->guest_debug & KVM_GUESTDBG_SINGLESTEP)) &&
+	    !(vmcb->save.rflags & X86_EFLAGS_TF)) {
+		vmcb->save.rflags |= X86_EFLAGS_TF;
+		sv->tf_set = true;
 	}
 	vmcb->control.tlb_ctl = (sv->flush || sv->last_cpu != cpu ||
 				 c->last_vmcb != vmcb) ? 1 : 0;
@@ -1554,6 +1965,7 @@ static int svm_enter(struct hv_vcpu *v)
 	local_irq_enable();
 	__hv_svm_run(sv->vmcb_pa, v->gprs, page_to_phys(c->host_vmcb));
 	local_irq_disable();
+	WRITE_ONCE(sv->cur_cpu, -1);
 	if (hw) {
 		native_set_debugreg(7, 0);
 		for (i = 0; i < 4; i++)

@@ -130,6 +130,7 @@ static_assert(sizeof(struct svm_vmcb) == 4096);
 #define SVM_INTERCEPT_INTN		(1U << 21)
 #define SVM_INTERCEPT_INVD		(1U << 22)
 #define SVM_INTERCEPT_HLT		(1U << 24)
+#define SVM_INTERCEPT_INVLPG		(1U << 25)
 #define SVM_INTERCEPT_INVLPGA		(1U << 26)
 #define SVM_INTERCEPT_IOIO		(1U << 27)
 #define SVM_INTERCEPT_MSR		(1U << 28)
@@ -176,6 +177,7 @@ static_assert(sizeof(struct svm_vmcb) == 4096);
 #define SVM_EXIT_SWINT			0x075
 #define SVM_EXIT_INVD			0x076
 #define SVM_EXIT_HLT			0x078
+#define SVM_EXIT_INVLPG			0x079
 #define SVM_EXIT_INVLPGA		0x07a
 #define SVM_EXIT_IOIO			0x07b
 #define SVM_EXIT_MSR			0x07c
@@ -193,6 +195,10 @@ static_assert(sizeof(struct svm_vmcb) == 4096);
 #define SVM_EXIT_XSETBV			0x08d
 #define SVM_EXIT_NPF			0x400
 #define SVM_EXIT_INVALID		((u64)-1)
+
+/* NPF exit_info_1 */
+#define SVM_NPF_PRESENT			(1ULL << 0)
+#define SVM_NPF_FETCH			(1ULL << 4)
 
 /* IOIO exit_info_1 */
 #define SVM_IOIO_IN			(1U << 0)
