@@ -1103,9 +1103,9 @@ static int vcpu__trace_run(struct vcpu *v)
 			break;
 		}
 		v->trace_done++;
-		/* Landing on a breakpoint (where the hardware reports it
-		 * with the step's trap, /dev/hvdbg) is a step like any
-		 * other: the next one lifts it. */
+		/* A step that lands on a breakpoint may come back as that
+		 * breakpoint's hit (seen on /dev/hvdbg): its instruction
+		 * retired all the same, and the next step lifts it. */
 		if (((st.reason == GDBSTUB_STOP_SIGNAL && !st.extra) ||
 		     st.reason == GDBSTUB_STOP_HWBREAK ||
 		     st.reason == GDBSTUB_STOP_SWBREAK) &&
