@@ -1040,27 +1040,31 @@ static size_t vcpu__trace_line(char *buf, uint16_t cs, uint64_t rip)
  * with the guest-debug block built once per trace instead of per step.
  * The scans for breakpoints to lift, deliver by stepping or check
  * afterwards, each under the debug lock, cost more guest time than the
- * rest of hvdbg's step together (bench/README).
+ * rest of hvdbg's step together (bench/README).  c is the trace's,
+ * made for a step with its block; what a step sets in it is reset here
+ * (the snapshot is taken anew), rather than clearing all of it.
  */
-static int vcpu__trace_step(struct vcpu *v, struct kvm_guest_debug *blk,
+static int vcpu__trace_step(struct vcpu *v, struct run_ctx *c,
 			    struct gdbstub_stop *st)
 {
-	struct run_ctx c = { .step = true, .lift = DEBUG_NO_LIFT,
-			     .blk = blk };
 	int r;
 
 	if (v->shutdown)
 		return vcpu__execute(v, VCPU_CMD_STEP, st);
 	v->halted = false;
-	c.start_pc = vcpu__pc(v);
-	vcpu__snapshot(v, &c);
-	r = vcpu__run_core(v, &c);
+	c->start_pc = vcpu__pc(v);
+	c->retries = 0;
+	c->pending = false;
+	c->guarded = NULL;
+	memset(&c->st, 0, sizeof(c->st));
+	vcpu__snapshot(v, c);
+	r = vcpu__run_core(v, c);
 	if (r == EXIT_STEP_DONE) {
-		c.st.reason = GDBSTUB_STOP_SIGNAL;
-		c.st.signal = GDBSTUB_SIGTRAP;
+		c->st.reason = GDBSTUB_STOP_SIGNAL;
+		c->st.signal = GDBSTUB_SIGTRAP;
 		r = EXIT_STOP;
 	}
-	*st = c.st;
+	*st = c->st;
 	return r;
 }
 
@@ -1075,6 +1079,8 @@ static int vcpu__trace_run(struct vcpu *v)
 {
 	struct gdbstub_stop st;
 	struct kvm_guest_debug blk;
+	struct run_ctx c = { .step = true, .lift = DEBUG_NO_LIFT,
+			     .blk = &blk };
 	char line[24];
 	size_t n;
 	const struct kvm_regs *r;
@@ -1091,10 +1097,11 @@ static int vcpu__trace_run(struct vcpu *v)
 		r = vcpu__regs(v);
 		s = vcpu__sregs(v);
 		n = vcpu__trace_line(line, s->cs.selector, r->rip);
-		fwrite(line, 1, n, v->trace_out);
+		/* Only this thread writes the file until the trace ends. */
+		fwrite_unlocked(line, 1, n, v->trace_out);
 		memset(&st, 0, sizeof(st));
 		if (lean)
-			ret = vcpu__trace_step(v, &blk, &st);
+			ret = vcpu__trace_step(v, &c, &st);
 		else
 			ret = vcpu__execute(v, VCPU_CMD_STEP, &st);
 		if (ret == EXIT_END) {
