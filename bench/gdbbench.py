@@ -10,12 +10,19 @@
 #   BENCH_HITS    breakpoint hits to time (default 200)
 #   BENCH_BP      address of the breakpoint in the guest's loop
 #   BENCH_TRACE   if set, instructions for `monitor trace` (hvdbg only),
-#                 logged to BENCH_TRACE_FILE on the server's machine
+#                 logged to BENCH_TRACE_FILE on the server's machine;
+#                 prints "bench trace" (the rate GDB's user sees, the
+#                 command's round trip included), "bench trace-self" (the
+#                 rate from the time hvdbg reports, on its own clock) and
+#                 "bench trace1-self" (seconds hvdbg reports for a
+#                 `monitor trace 1` right after: the fixed cost of a
+#                 command, warm)
 #   BENCH_LAUNCH_ONLY  if set: only the launch metric (boot guests, whose
 #                 first stop is all that is compared), then kill
 #   BENCH_TRACE_ONLY  if set: only `monitor trace', from the first stop
 # Prints lines "bench <metric> <value>" on stdout.
 import os
+import re
 import time
 
 import gdb
@@ -44,6 +51,10 @@ def main():
     t0 = float(os.environ.get("BENCH_T0", "0")) or time.time()
     run("set pagination off")
     run("set confirm off")
+    # A long `monitor trace` is one packet's round trip: GDB's default
+    # of 2 s would give up on it on a loaded machine (or under -icount)
+    # and take the next reply for this one's.
+    run("set remotetimeout 120")
     connect(target, time.time() + 120)
     print("bench launch %.4f" % (time.time() - t0))
     if os.environ.get("BENCH_LAUNCH_ONLY"):
@@ -86,6 +97,14 @@ def main():
     trace_and_kill()
 
 
+def trace_secs(reply, n):
+    """The seconds hvdbg's reply to `monitor trace N` says it took."""
+    m = re.search(r"trace: %d instructions in ([0-9.]+) s" % n, reply)
+    if not m or float(m.group(1)) <= 0:
+        raise gdb.GdbError("monitor trace: no time in " + reply.strip())
+    return float(m.group(1))
+
+
 def trace_and_kill():
     # Stepping inside hvdbg: GDB's registers are stale afterwards.
     trace = int(os.environ.get("BENCH_TRACE", "0") or "0")
@@ -97,6 +116,9 @@ def trace_and_kill():
         if ("traced %d instructions" % trace) not in reply:
             raise gdb.GdbError("monitor trace: " + reply.strip())
         print("bench trace %.1f" % (trace / dt))
+        print("bench trace-self %.1f" % (trace / trace_secs(reply, trace)))
+        reply = run("monitor trace 1 %s" % log)
+        print("bench trace1-self %.6f" % trace_secs(reply, 1))
     try:
         run("kill")
     except gdb.error:

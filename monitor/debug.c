@@ -878,6 +878,20 @@ out:
 	return need;
 }
 
+bool debug__any_set(struct machine *m)
+{
+	struct debug_state *d = &m->dbg;
+	bool any;
+	int i;
+
+	pthread_mutex_lock(&d->lock);
+	any = d->sw_used > 0;
+	for (i = 0; i < DEBUG_NUM_SLOTS && !any; i++)
+		any = d->dr[i].used;
+	pthread_mutex_unlock(&d->lock);
+	return any;
+}
+
 void debug__step_block(struct machine *m, const struct kvm_sregs *s,
 		       struct kvm_guest_debug *dbg)
 {

@@ -195,6 +195,12 @@ void debug__shadow_write(struct machine *m, uint64_t gpa,
  */
 bool debug__needs_step(struct machine *m, const struct kvm_sregs *s,
 		       bool *blocked);
+/*
+ * Is any breakpoint or watchpoint set?  With none, the block of a step
+ * (debug__block with step and no lift) stays the same until one is set,
+ * which nobody can do while a "trace" holds the command line.
+ */
+bool debug__any_set(struct machine *m);
 /* The guest-debug block for one stepped instruction in this mode. */
 void debug__step_block(struct machine *m, const struct kvm_sregs *s,
 		       struct kvm_guest_debug *dbg);

@@ -1035,36 +1035,88 @@ static size_t vcpu__trace_line(char *buf, uint16_t cs, uint64_t rip)
 }
 
 /*
+ * One step of a trace with no breakpoint or watchpoint set: what
+ * vcpu__execute does for a stepi then (vcpu__run_loop with no lift),
+ * with the guest-debug block built once per trace instead of per step.
+ * The scans for breakpoints to lift, deliver by stepping or check
+ * afterwards, each under the debug lock, cost more guest time than the
+ * rest of hvdbg's step together (bench/README).  c is the trace's,
+ * made for a step with its block; what a step sets in it is reset here
+ * (the snapshot is taken anew), rather than clearing all of it.
+ */
+static int vcpu__trace_step(struct vcpu *v, struct run_ctx *c,
+			    struct gdbstub_stop *st)
+{
+	int r;
+
+	if (v->shutdown)
+		return vcpu__execute(v, VCPU_CMD_STEP, st);
+	v->halted = false;
+	c->start_pc = vcpu__pc(v);
+	c->retries = 0;
+	c->pending = false;
+	c->guarded = NULL;
+	memset(&c->st, 0, sizeof(c->st));
+	vcpu__snapshot(v, c);
+	r = vcpu__run_core(v, c);
+	if (r == EXIT_STEP_DONE) {
+		c->st.reason = GDBSTUB_STOP_SIGNAL;
+		c->st.signal = GDBSTUB_SIGTRAP;
+		r = EXIT_STOP;
+	}
+	*st = c->st;
+	return r;
+}
+
+/*
  * VCPU_CMD_TRACE on the vCPU thread: steps one by one through the same
  * path as GDB's stepi (breakpoint lifting, TF hiding), so a trace sees
- * what stepping would.  Returns EXIT_STOP, or EXIT_END if the machine
+ * what stepping would; with nothing set to lift or check, through
+ * vcpu__trace_step.  Returns EXIT_STOP, or EXIT_END if the machine
  * ended.
  */
 static int vcpu__trace_run(struct vcpu *v)
 {
 	struct gdbstub_stop st;
+	struct kvm_guest_debug blk;
+	struct run_ctx c = { .step = true, .lift = DEBUG_NO_LIFT,
+			     .blk = &blk };
 	char line[24];
 	size_t n;
 	const struct kvm_regs *r;
 	const struct kvm_sregs *s;
+	bool lean;
 	int ret = EXIT_STOP;
 
 	v->trace_why[0] = 0;
+	vcpu__invalidate(v);	/* GDB may have written registers */
+	lean = !debug__any_set(v->m);
+	if (lean)
+		debug__block(v->m, &v->bv, true, DEBUG_NO_LIFT, &blk);
 	for (v->trace_done = 0; v->trace_done < v->trace_n;) {
 		r = vcpu__regs(v);
 		s = vcpu__sregs(v);
 		n = vcpu__trace_line(line, s->cs.selector, r->rip);
-		fwrite(line, 1, n, v->trace_out);
+		/* Only this thread writes the file until the trace ends. */
+		fwrite_unlocked(line, 1, n, v->trace_out);
 		memset(&st, 0, sizeof(st));
-		ret = vcpu__execute(v, VCPU_CMD_STEP, &st);
+		if (lean)
+			ret = vcpu__trace_step(v, &c, &st);
+		else
+			ret = vcpu__execute(v, VCPU_CMD_STEP, &st);
 		if (ret == EXIT_END) {
 			snprintf(v->trace_why, sizeof(v->trace_why),
 				 "the guest ended");
 			break;
 		}
 		v->trace_done++;
-		if (st.reason == GDBSTUB_STOP_SIGNAL &&
-		    st.signal == GDBSTUB_SIGTRAP && !st.extra &&
+		/* A step that lands on a breakpoint may come back as that
+		 * breakpoint's hit (seen on /dev/hvdbg): its instruction
+		 * retired all the same, and the next step lifts it. */
+		if (((st.reason == GDBSTUB_STOP_SIGNAL && !st.extra) ||
+		     st.reason == GDBSTUB_STOP_HWBREAK ||
+		     st.reason == GDBSTUB_STOP_SWBREAK) &&
+		    st.signal == GDBSTUB_SIGTRAP &&
 		    !v->shutdown && !vcpu__kicked(v))
 			continue;
 		if (vcpu__kicked(v) || st.signal == GDBSTUB_SIGINT) {
