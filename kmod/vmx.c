@@ -800,6 +800,40 @@ static void vmx_inject(struct hv_vcpu *v, u32 vector, u32 type, int err,
 	}
 }
 
+static void vmx_get_exception(struct hv_vcpu *v, struct kvm_vcpu_events *ev)
+{
+	struct vmx_vcpu *x = to_vmx(v);
+	u32 type = x->inj_info & INTR_INFO_INTR_TYPE_MASK;
+
+	if (!(x->inj_info & INTR_INFO_VALID_MASK) ||
+	    (type != INTR_TYPE_HARD_EXCEPTION &&
+	     type != INTR_TYPE_SOFT_EXCEPTION))
+		return;
+	ev->exception.injected = 1;
+	ev->exception.nr = x->inj_info & INTR_INFO_VECTOR_MASK;
+	ev->exception.has_error_code =
+		!!(x->inj_info & INTR_INFO_DELIVER_CODE_MASK);
+	ev->exception.error_code = x->inj_err;
+}
+
+/* Queue the exception, or drop a queued one (not an interrupt). */
+static void vmx_set_exception(struct hv_vcpu *v,
+			      const struct kvm_vcpu_events *ev)
+{
+	struct vmx_vcpu *x = to_vmx(v);
+	struct kvm_vcpu_events now = { 0 };
+
+	if (ev->exception.injected || ev->exception.pending) {
+		vmx_inject(v, ev->exception.nr, INTR_TYPE_HARD_EXCEPTION,
+			   ev->exception.has_error_code ?
+			   (int)ev->exception.error_code : -1, 0);
+		return;
+	}
+	vmx_get_exception(v, &now);
+	if (now.exception.injected)
+		x->inj_info = 0;
+}
+
 static void vmx_inject_gp(struct hv_vcpu *v)
 {
 	vmx_inject(v, 13, INTR_TYPE_HARD_EXCEPTION, 0, 0);
@@ -2064,6 +2098,8 @@ const struct hv_ops hv_vmx_ops = {
 	.get_sregs		= vmx_get_sregs,
 	.set_sregs		= vmx_set_sregs,
 	.get_debugregs		= vmx_get_debugregs,
+	.get_exception		= vmx_get_exception,
+	.set_exception		= vmx_set_exception,
 	.set_debugregs		= vmx_set_debugregs,
 	.set_guest_debug	= vmx_set_guest_debug,
 	.set_catch		= vmx_set_catch,
