@@ -1070,7 +1070,8 @@ static bool vmx_canonical(u64 val)
 	return (u64)((s64)(val << 16) >> 16) == val;
 }
 
-/* RDMSR/WRMSR: EFER and the MSRs of vmx_msr_slot(); others #GP. */
+/* RDMSR/WRMSR: EFER, IA32_MISC_ENABLE and the MSRs of vmx_msr_slot();
+ * others #GP. */
 static int vmx_exit_msr(struct hv_vcpu *v, bool write)
 {
 	struct vmx_vcpu *x = to_vmx(v);
@@ -1084,6 +1085,24 @@ static int vmx_exit_msr(struct hv_vcpu *v, bool write)
 	if (msr == MSR_MTRRcap && !write) {
 		v->gprs[HV_RAX] = 0;
 		v->gprs[HV_RDX] = 0;
+		vmx_skip(v);
+		return 1;
+	}
+	/* IA32_MISC_ENABLE: Linux's verify_cpu reads it on an Intel CPU
+	 * (to clear XD disable) before it has an interrupt table, where
+	 * a #GP is a triple fault.  Fast strings on, branch trace and
+	 * PEBS unavailable; a write may only keep that. */
+	if (msr == MSR_IA32_MISC_ENABLE) {
+		u64 misc = MSR_IA32_MISC_ENABLE_FAST_STRING |
+			   MSR_IA32_MISC_ENABLE_BTS_UNAVAIL |
+			   MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL;
+
+		if (write && val != misc)
+			goto gp;
+		if (!write) {
+			v->gprs[HV_RAX] = (u32)misc;
+			v->gprs[HV_RDX] = misc >> 32;
+		}
 		vmx_skip(v);
 		return 1;
 	}
