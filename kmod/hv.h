@@ -147,6 +147,12 @@ struct hv_ops {
 	 * did to RFLAGS, and the monitor relies on that to skip
 	 * re-issuing an unchanged block between steps. */
 	void (*set_guest_debug)(struct hv_vcpu *v);
+	/* The exception queued for the next entry, as the exception part
+	 * of KVM_GET/SET_VCPU_EVENTS (nr already checked by the caller):
+	 * how the monitor hands a guest a trap it intercepted. */
+	void (*get_exception)(struct hv_vcpu *v, struct kvm_vcpu_events *ev);
+	void (*set_exception)(struct hv_vcpu *v,
+			      const struct kvm_vcpu_events *ev);
 	void (*set_catch)(struct hv_vcpu *v);
 	u32 catch_flags;		/* HVDBG_CATCH_* it implements */
 };

@@ -24,6 +24,8 @@ long hv_check_extension(long cap)
 	case KVM_CAP_IMMEDIATE_EXIT:
 	case KVM_CAP_DEBUGREGS:
 		return 1;
+	case KVM_CAP_VCPU_EVENTS:
+		return 1;
 	case KVM_CAP_SET_GUEST_DEBUG2:
 		return HV_GUESTDBG_VALID;
 	case KVM_CAP_NR_MEMSLOTS:
@@ -117,6 +119,7 @@ static long hv_vcpu_ioctl_locked(struct hv_vcpu *v, unsigned int ioctl,
 		struct kvm_debugregs dregs;
 		struct kvm_guest_debug dbg;
 		struct kvm_interrupt irq;
+		struct kvm_vcpu_events ev;
 		struct hvdbg_catch c;
 	} u;
 
@@ -158,6 +161,21 @@ static long hv_vcpu_ioctl_locked(struct hv_vcpu *v, unsigned int ioctl,
 		if (u.dregs.flags || u.dregs.dr6 >> 32 || u.dregs.dr7 >> 32)
 			return -EINVAL;
 		hv->set_debugregs(v, &u.dregs);
+		return 0;
+	case KVM_GET_VCPU_EVENTS:
+		/* Only the exception: no NMI, SMM or interrupt shadow is
+		 * kept apart from the registers here. */
+		memset(&u.ev, 0, sizeof(u.ev));
+		hv->get_exception(v, &u.ev);
+		return copy_to_user(argp, &u.ev, sizeof(u.ev)) ? -EFAULT : 0;
+	case KVM_SET_VCPU_EVENTS:
+		if (copy_from_user(&u.ev, argp, sizeof(u.ev)))
+			return -EFAULT;
+		/* Vectors 0-31 but NMI, which is no exception. */
+		if ((u.ev.exception.injected || u.ev.exception.pending) &&
+		    (u.ev.exception.nr >= 32 || u.ev.exception.nr == 2))
+			return -EINVAL;
+		hv->set_exception(v, &u.ev);
 		return 0;
 	case KVM_SET_GUEST_DEBUG:
 		if (copy_from_user(&u.dbg, argp, sizeof(u.dbg)))

@@ -890,6 +890,36 @@ static void svm_inject(struct hv_vcpu *v, u32 vector, u32 type, int err)
 	}
 }
 
+static void svm_get_exception(struct hv_vcpu *v, struct kvm_vcpu_events *ev)
+{
+	struct svm_control *c = &to_svm(v)->vmcb->control;
+
+	if (!(c->event_inj & SVM_EVT_VALID) ||
+	    (c->event_inj & (7U << 8)) != SVM_EVT_TYPE_EXCEPTION)
+		return;
+	ev->exception.injected = 1;
+	ev->exception.nr = c->event_inj & 0xff;
+	ev->exception.has_error_code = !!(c->event_inj & SVM_EVT_ERR_VALID);
+	ev->exception.error_code = c->event_inj_err;
+}
+
+/* Queue the exception, or drop a queued one (not an interrupt). */
+static void svm_set_exception(struct hv_vcpu *v,
+			      const struct kvm_vcpu_events *ev)
+{
+	struct kvm_vcpu_events now = { 0 };
+
+	if (ev->exception.injected || ev->exception.pending) {
+		svm_inject(v, ev->exception.nr, SVM_EVT_TYPE_EXCEPTION,
+			   ev->exception.has_error_code ?
+			   (int)ev->exception.error_code : -1);
+		return;
+	}
+	svm_get_exception(v, &now);
+	if (now.exception.injected)
+		to_svm(v)->vmcb->control.event_inj = 0;
+}
+
 /* Move RIP past an instruction of len bytes the guest did not run. */
 static void svm_skip(struct hv_vcpu *v, int len)
 {
@@ -2116,6 +2146,8 @@ const struct hv_ops hv_svm_ops = {
 	.get_sregs		= svm_get_sregs,
 	.set_sregs		= svm_set_sregs,
 	.get_debugregs		= svm_get_debugregs,
+	.get_exception		= svm_get_exception,
+	.set_exception		= svm_set_exception,
 	.set_debugregs		= svm_set_debugregs,
 	.set_guest_debug	= svm_set_guest_debug,
 	.set_catch		= svm_set_catch,

@@ -800,6 +800,40 @@ static void vmx_inject(struct hv_vcpu *v, u32 vector, u32 type, int err,
 	}
 }
 
+static void vmx_get_exception(struct hv_vcpu *v, struct kvm_vcpu_events *ev)
+{
+	struct vmx_vcpu *x = to_vmx(v);
+	u32 type = x->inj_info & INTR_INFO_INTR_TYPE_MASK;
+
+	if (!(x->inj_info & INTR_INFO_VALID_MASK) ||
+	    (type != INTR_TYPE_HARD_EXCEPTION &&
+	     type != INTR_TYPE_SOFT_EXCEPTION))
+		return;
+	ev->exception.injected = 1;
+	ev->exception.nr = x->inj_info & INTR_INFO_VECTOR_MASK;
+	ev->exception.has_error_code =
+		!!(x->inj_info & INTR_INFO_DELIVER_CODE_MASK);
+	ev->exception.error_code = x->inj_err;
+}
+
+/* Queue the exception, or drop a queued one (not an interrupt). */
+static void vmx_set_exception(struct hv_vcpu *v,
+			      const struct kvm_vcpu_events *ev)
+{
+	struct vmx_vcpu *x = to_vmx(v);
+	struct kvm_vcpu_events now = { 0 };
+
+	if (ev->exception.injected || ev->exception.pending) {
+		vmx_inject(v, ev->exception.nr, INTR_TYPE_HARD_EXCEPTION,
+			   ev->exception.has_error_code ?
+			   (int)ev->exception.error_code : -1, 0);
+		return;
+	}
+	vmx_get_exception(v, &now);
+	if (now.exception.injected)
+		x->inj_info = 0;
+}
+
 static void vmx_inject_gp(struct hv_vcpu *v)
 {
 	vmx_inject(v, 13, INTR_TYPE_HARD_EXCEPTION, 0, 0);
@@ -1036,7 +1070,8 @@ static bool vmx_canonical(u64 val)
 	return (u64)((s64)(val << 16) >> 16) == val;
 }
 
-/* RDMSR/WRMSR: EFER and the MSRs of vmx_msr_slot(); others #GP. */
+/* RDMSR/WRMSR: EFER, IA32_MISC_ENABLE and the MSRs of vmx_msr_slot();
+ * others #GP. */
 static int vmx_exit_msr(struct hv_vcpu *v, bool write)
 {
 	struct vmx_vcpu *x = to_vmx(v);
@@ -1050,6 +1085,24 @@ static int vmx_exit_msr(struct hv_vcpu *v, bool write)
 	if (msr == MSR_MTRRcap && !write) {
 		v->gprs[HV_RAX] = 0;
 		v->gprs[HV_RDX] = 0;
+		vmx_skip(v);
+		return 1;
+	}
+	/* IA32_MISC_ENABLE: Linux's verify_cpu reads it on an Intel CPU
+	 * (to clear XD disable) before it has an interrupt table, where
+	 * a #GP is a triple fault.  Fast strings on, branch trace and
+	 * PEBS unavailable; a write may only keep that. */
+	if (msr == MSR_IA32_MISC_ENABLE) {
+		u64 misc = MSR_IA32_MISC_ENABLE_FAST_STRING |
+			   MSR_IA32_MISC_ENABLE_BTS_UNAVAIL |
+			   MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL;
+
+		if (write && val != misc)
+			goto gp;
+		if (!write) {
+			v->gprs[HV_RAX] = (u32)misc;
+			v->gprs[HV_RDX] = misc >> 32;
+		}
 		vmx_skip(v);
 		return 1;
 	}
@@ -2064,6 +2117,8 @@ const struct hv_ops hv_vmx_ops = {
 	.get_sregs		= vmx_get_sregs,
 	.set_sregs		= vmx_set_sregs,
 	.get_debugregs		= vmx_get_debugregs,
+	.get_exception		= vmx_get_exception,
+	.set_exception		= vmx_set_exception,
 	.set_debugregs		= vmx_set_debugregs,
 	.set_guest_debug	= vmx_set_guest_debug,
 	.set_catch		= vmx_set_catch,

@@ -205,6 +205,7 @@ static void bad_arguments(int dev, uint8_t *mem, uint8_t *spare)
 {
 	struct kvm_userspace_memory_region r;
 	struct kvm_sregs sregs;
+	struct kvm_vcpu_events events;
 	struct kvm_guest_debug dbg;
 	struct kvm_interrupt irq;
 	struct kvm_debugregs dregs;
@@ -332,6 +333,24 @@ static void bad_arguments(int dev, uint8_t *mem, uint8_t *spare)
 		   ioctl(vcpu_fd, KVM_INTERRUPT, NULL), EFAULT);
 	expect_err("KVM_RUN with an argument", ioctl(vcpu_fd, KVM_RUN, 1),
 		   EINVAL);
+	/* The exception part of the vCPU events: how the monitor hands a
+	 * guest back a trap it intercepted. */
+	expect_eq("KVM_CAP_VCPU_EVENTS",
+		  ioctl(dev, KVM_CHECK_EXTENSION, KVM_CAP_VCPU_EVENTS), 1);
+	expect_err("KVM_GET_VCPU_EVENTS to NULL",
+		   ioctl(vcpu_fd, KVM_GET_VCPU_EVENTS, NULL), EFAULT);
+	memset(&events, 0, sizeof(events));
+	expect_ok("KVM_GET_VCPU_EVENTS",
+		  ioctl(vcpu_fd, KVM_GET_VCPU_EVENTS, &events));
+	expect_eq("KVM_GET_VCPU_EVENTS: no exception queued",
+		  events.exception.injected, 0);
+	events.exception.injected = 1;
+	events.exception.nr = 32;
+	expect_err("KVM_SET_VCPU_EVENTS with vector 32",
+		   ioctl(vcpu_fd, KVM_SET_VCPU_EVENTS, &events), EINVAL);
+	events.exception.nr = 2;
+	expect_err("KVM_SET_VCPU_EVENTS with NMI as an exception",
+		   ioctl(vcpu_fd, KVM_SET_VCPU_EVENTS, &events), EINVAL);
 	expect_err("unknown ioctl on a vCPU",
 		   ioctl(vcpu_fd, KVM_CREATE_VCPU, 1), ENOTTY);
 
