@@ -953,10 +953,30 @@ static int vmx_exit_triple_fault(struct hv_vcpu *v)
 static int vmx_exit_cpuid(struct hv_vcpu *v)
 {
 	u32 a = v->gprs[HV_RAX], b, c = v->gprs[HV_RCX], d;
+	u32 leaf = a, sub = c;
 
 	cpuid_count(a, c, &a, &b, &c, &d);
-	if ((u32)v->gprs[HV_RAX] == 1)
-		c &= ~(1U << 5);	/* no VMX inside */
+	/*
+	 * No VMX or SMX inside, none of the features whose CR4 bit the
+	 * guest may not set (CR4_ALLOWED), and none whose MSRs or
+	 * instructions this backend does not give the guest (machine
+	 * checks, TSC_ADJUST, TSC_AUX for RDTSCP and RDPID).  Linux trusts
+	 * CPUID: with PCID shown it set CR4.PCIDE and took a #GP before it
+	 * had a console; with MCA shown it panicked on MCG_CAP.
+	 */
+	if (leaf == 1) {
+		c &= ~(1U << 5 | 1U << 6 | 1U << 17);	/* VMX, SMX, PCID */
+		d &= ~(1U << 7 | 1U << 14);		/* MCE, MCA */
+	}
+	if (leaf == 7 && sub == 0) {
+		/* TSC_ADJUST, SMEP, INVPCID, SMAP */
+		b &= ~(1U << 1 | 1U << 7 | 1U << 10 | 1U << 20);
+		/* UMIP, PKU, CET_SS, LA57, RDPID */
+		c &= ~(1U << 2 | 1U << 3 | 1U << 7 | 1U << 16 | 1U << 22);
+		d &= ~(1U << 20);			/* CET_IBT */
+	}
+	if (leaf == 0x80000001)
+		d &= ~(1U << 27);			/* RDTSCP */
 	v->gprs[HV_RAX] = a;
 	v->gprs[HV_RBX] = b;
 	v->gprs[HV_RCX] = c;
@@ -1070,8 +1090,8 @@ static bool vmx_canonical(u64 val)
 	return (u64)((s64)(val << 16) >> 16) == val;
 }
 
-/* RDMSR/WRMSR: EFER, IA32_MISC_ENABLE and the MSRs of vmx_msr_slot();
- * others #GP. */
+/* RDMSR/WRMSR: EFER, IA32_MISC_ENABLE, IA32_BIOS_SIGN_ID and the MSRs
+ * of vmx_msr_slot(); others #GP. */
 static int vmx_exit_msr(struct hv_vcpu *v, bool write)
 {
 	struct vmx_vcpu *x = to_vmx(v);
@@ -1085,6 +1105,17 @@ static int vmx_exit_msr(struct hv_vcpu *v, bool write)
 	if (msr == MSR_MTRRcap && !write) {
 		v->gprs[HV_RAX] = 0;
 		v->gprs[HV_RDX] = 0;
+		vmx_skip(v);
+		return 1;
+	}
+	/* IA32_BIOS_SIGN_ID: the microcode revision, which Linux reads on
+	 * an Intel CPU after writing 0 and running CPUID: no microcode,
+	 * revision 0. */
+	if (msr == MSR_IA32_UCODE_REV) {
+		if (!write) {
+			v->gprs[HV_RAX] = 0;
+			v->gprs[HV_RDX] = 0;
+		}
 		vmx_skip(v);
 		return 1;
 	}
