@@ -44,6 +44,15 @@ struct hv_slot {
 
 struct hv_vcpu;
 
+/* What HVDBG_TRACE reads before and after each step (trace.c). */
+struct hv_trace_state {
+	u64 rip;
+	u64 pc;				/* CS.base + RIP */
+	u64 rsp;
+	u64 rflags;			/* as the guest sees it */
+	u16 cs;
+};
+
 struct hv_vm {
 	struct kref ref;		/* the VM fd and each vCPU */
 	struct mutex lock;
@@ -155,6 +164,9 @@ struct hv_ops {
 			      const struct kvm_vcpu_events *ev);
 	void (*set_catch)(struct hv_vcpu *v);
 	u32 catch_flags;		/* HVDBG_CATCH_* it implements */
+	/* HVDBG_TRACE: the few registers read around every step, from
+	 * the backend's own copy (no KVM structure filled). */
+	void (*trace_state)(struct hv_vcpu *v, struct hv_trace_state *s);
 };
 
 extern const struct hv_ops *hv;
@@ -176,6 +188,9 @@ int hv_vcpu_create(struct hv_vm *vm, unsigned long id);
 int hv_vcpu_run(struct hv_vcpu *v);
 void hv_vcpu_get_fpu(struct hv_vcpu *v, struct kvm_fpu *fpu);
 void hv_vcpu_set_fpu(struct hv_vcpu *v, const struct kvm_fpu *fpu);
+
+/* trace.c */
+int hv_vcpu_trace(struct hv_vcpu *v, u64 count, void __user *records);
 
 /* ioctl.c: the entry points of /dev/hvdbg, VM and vCPU fds */
 long hv_check_extension(long cap);

@@ -40,6 +40,8 @@ long hv_check_extension(long cap)
 		return HVDBG_DEBUG_HW_BP | HVDBG_DEBUG_INT3;
 	case HVDBG_CAP_CATCH:
 		return hv->catch_flags;
+	case HVDBG_CAP_TRACE:
+		return hv->trace_state ? HVDBG_TRACE_MAX : 0;
 	default:
 		return 0;
 	}
@@ -121,6 +123,7 @@ static long hv_vcpu_ioctl_locked(struct hv_vcpu *v, unsigned int ioctl,
 		struct kvm_interrupt irq;
 		struct kvm_vcpu_events ev;
 		struct hvdbg_catch c;
+		struct hvdbg_trace t;
 	} u;
 
 	switch (ioctl) {
@@ -194,6 +197,15 @@ static long hv_vcpu_ioctl_locked(struct hv_vcpu *v, unsigned int ioctl,
 				      u.c.exceptions : 0;
 		hv->set_catch(v);
 		return 0;
+	case HVDBG_TRACE:
+		if (copy_from_user(&u.t, argp, sizeof(u.t)))
+			return -EFAULT;
+		if (!hv->trace_state || !u.t.count ||
+		    u.t.count > HVDBG_TRACE_MAX || u.t.reserved[0] ||
+		    u.t.reserved[1] || u.t.reserved[2] || u.t.reserved[3])
+			return -EINVAL;
+		return hv_vcpu_trace(v, u.t.count,
+				     u64_to_user_ptr(u.t.records));
 	case KVM_INTERRUPT:
 		if (copy_from_user(&u.irq, argp, sizeof(u.irq)))
 			return -EFAULT;

@@ -2087,6 +2087,17 @@ static void svm_catch_resume(struct hv_vcpu *v)
 	sv->catch_next = CATCH_NONE;
 }
 
+static void svm_trace_state(struct hv_vcpu *v, struct hv_trace_state *t)
+{
+	const struct svm_save *s = &to_svm(v)->vmcb->save;
+
+	t->rip = s->rip;
+	t->pc = s->cs.base + s->rip;
+	t->rsp = s->rsp;
+	t->rflags = s->rflags;
+	t->cs = s->cs.selector;
+}
+
 static int svm_run(struct hv_vcpu *v)
 {
 	struct hv_vm *vm = v->vm;
@@ -2155,4 +2166,5 @@ const struct hv_ops hv_svm_ops = {
 				  HVDBG_CATCH_CR4 | HVDBG_CATCH_EFER |
 				  HVDBG_CATCH_GDT | HVDBG_CATCH_IDT |
 				  HVDBG_CATCH_EXCEPTION | HVDBG_CATCH_TRIPLE,
+	.trace_state		= svm_trace_state,
 };

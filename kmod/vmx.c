@@ -2091,6 +2091,17 @@ static void vmx_catch_resume(struct hv_vcpu *v)
 	x->inj_len = x->ex.insn_len;
 }
 
+static void vmx_trace_state(struct hv_vcpu *v, struct hv_trace_state *t)
+{
+	const struct vmx_state *s = &to_vmx(v)->st;
+
+	t->rip = s->rip;
+	t->pc = s->seg[VS_CS].base + s->rip;
+	t->rsp = s->rsp;
+	t->rflags = s->rflags;
+	t->cs = s->seg[VS_CS].sel;
+}
+
 static int vmx_run(struct hv_vcpu *v)
 {
 	struct hv_vm *vm = v->vm;
@@ -2157,4 +2168,5 @@ const struct hv_ops hv_vmx_ops = {
 				  HVDBG_CATCH_CR4 | HVDBG_CATCH_EFER |
 				  HVDBG_CATCH_GDT | HVDBG_CATCH_IDT |
 				  HVDBG_CATCH_EXCEPTION | HVDBG_CATCH_TRIPLE,
+	.trace_state		= vmx_trace_state,
 };

@@ -81,4 +81,51 @@ struct hvdbg_catch {
 #define HVDBG_EXIT_DT		0x300
 #define HVDBG_EXIT_EXCEPTION	0x400
 
+/*
+ * Tracing in the driver.  KVM_CHECK_EXTENSION(HVDBG_CAP_TRACE) returns
+ * the largest count HVDBG_TRACE accepts (0 on /dev/kvm).
+ *
+ * HVDBG_TRACE on a vCPU fd single-steps the guest up to count
+ * instructions without returning to user space, as KVM_RUN would with
+ * KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP | KVM_GUESTDBG_BLOCKIRQ
+ * added to the vCPU's guest debug for the call (the rest of it, such as
+ * hardware breakpoints, stays in force).  Before each instruction runs,
+ * its CS selector and RIP go to records[i].  Returns how many
+ * instructions retired, each with its record; the buffer of count
+ * records is cleared first, so a buffer that cannot be written gives
+ * -EFAULT before the guest runs.
+ *
+ * A return below count is an early stop, with kvm_run filled in as
+ * KVM_RUN would leave it: an exit that is not a plain single-step trap
+ * (I/O, MMIO, HLT, shutdown, a breakpoint, watchpoint or catchpoint,
+ * an error), which belongs to the instruction in records[n] (n being the
+ * return value) and is finished by user space as after KVM_RUN; or a
+ * signal or immediate_exit (KVM_EXIT_INTR; -EINTR when no instruction
+ * ran).  An instruction whose single-step trap leaves RIP where it was
+ * (one iteration of a REP string instruction, a jump to itself) is
+ * recorded once per HVDBG_TRACE_SAME_PC traps, as user space stepping
+ * it would.  The debugger's TF stays hidden: a copy of RFLAGS that
+ * PUSHF or SYSCALL makes carries the guest's own TF.
+ *
+ * count 0 or above the capability's value, or a reserved field not 0:
+ * -EINVAL.
+ */
+#define HVDBG_CAP_TRACE		0x48760004
+#define HVDBG_TRACE_MAX		(1U << 20)
+#define HVDBG_TRACE_SAME_PC	8
+
+struct hvdbg_trace_rec {
+	__u64 rip;
+	__u16 cs;		/* selector */
+	__u16 pad[3];
+};
+
+struct hvdbg_trace {
+	__u64 count;		/* instructions to step at most */
+	__u64 records;		/* user address of count records */
+	__u64 reserved[4];
+};
+
+#define HVDBG_TRACE		_IOW(0xAE, 0xf1, struct hvdbg_trace)
+
 #endif
