@@ -18,6 +18,7 @@
 #include <linux/kvm.h>
 
 struct backend_ops;
+struct hvdbg_trace_rec;
 
 /* An open accelerator device. */
 struct backend {
@@ -121,6 +122,10 @@ struct backend_ops {
 	 * device without them. */
 	int (*set_catch)(struct backend_vcpu *vcpu, uint32_t flags,
 			 uint32_t exceptions);
+	/* /dev/hvdbg's HVDBG_TRACE (include/hvdbg/uapi.h): how many
+	 * instructions retired, or -errno (-ENOTTY without it). */
+	int (*trace)(struct backend_vcpu *vcpu, uint64_t count,
+		     struct hvdbg_trace_rec *records);
 };
 
 /*

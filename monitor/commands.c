@@ -1310,7 +1310,9 @@ static int cmd_trace(struct machine *m, const char *args, struct cmd_out *o)
 		   end, line, o->from_gdb ? " (GDB: \"flushregs\" to see "
 		   "the new state)" : "");
 	out_printf(o, "trace: %" PRIu64 " instructions in %.6f s (%.0f per "
-		   "second)\n", done, secs, secs > 0 ? done / secs : 0.0);
+		   "second)%s\n", done, secs, secs > 0 ? done / secs : 0.0,
+		   v->trace_in_driver ? ", stepped in the driver "
+		   "(HVDBG_TRACE)" : "");
 	return 0;
 }
 

@@ -336,6 +336,23 @@ static int kvm_set_catch(struct backend_vcpu *v, uint32_t flags,
 	return kvm_ioctl(v->fd, HVDBG_SET_CATCH, &c);
 }
 
+static int kvm_trace(struct backend_vcpu *v, uint64_t count,
+		     struct hvdbg_trace_rec *records)
+{
+	struct hvdbg_trace t = {
+		.count = count,
+		.records = (uintptr_t)records,
+	};
+	int r;
+
+	/* The guest ran: as after KVM_RUN, nothing cached holds. */
+	v->cached = 0;
+	r = ioctl(v->fd, HVDBG_TRACE, &t);
+	r = r < 0 ? -errno : r;
+	v->last_debug = r >= 0 && v->run->exit_reason == KVM_EXIT_DEBUG;
+	return r;
+}
+
 static const struct backend_ops kvm_ops = {
 	.open		= kvm_open,
 	.close		= kvm_close,
@@ -359,6 +376,7 @@ static const struct backend_ops kvm_ops = {
 	.set_debugregs	= kvm_set_debugregs,
 	.set_guest_debug = kvm_set_guest_debug,
 	.set_catch	= kvm_set_catch,
+	.trace		= kvm_trace,
 };
 
 /*

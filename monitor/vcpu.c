@@ -45,6 +45,7 @@
 #include <time.h>
 
 #include "gdbstub/gdbstub.h"
+#include "hvdbg/uapi.h"
 #include "monitor/debug.h"
 #include "monitor/exitinfo.h"
 #include "monitor/machine.h"
@@ -99,6 +100,9 @@ struct run_ctx {
 	int retries;
 	/* The last exit was I/O or MMIO: KVM finishes it on re-entry. */
 	bool pending;
+	/* v->bv.run already holds this step's first exit (one that
+	 * HVDBG_TRACE returned early): handle it before entering. */
+	bool have_exit;
 	/* State before the instruction being stepped: kvm_amd INITs the
 	 * vCPU on a shutdown, so this is all that is left of a triple
 	 * fault's state.  snap_ok: taken for this step. */
@@ -600,6 +604,13 @@ static int vcpu__run_core(struct vcpu *v, struct run_ctx *c)
 	int r;
 
 	for (;;) {
+		if (c->have_exit) {
+			/* Served before a kick is looked at: an OUT the
+			 * guest made must not be lost. */
+			c->have_exit = false;
+			r = 0;
+			goto handle;
+		}
 		if (vcpu__kicked(v)) {
 			vcpu__finish_pending(v, c);
 			c->st.reason = GDBSTUB_STOP_SIGNAL;
@@ -613,6 +624,7 @@ static int vcpu__run_core(struct vcpu *v, struct run_ctx *c)
 			pr_warn("vCPU %d: KVM_SET_GUEST_DEBUG failed",
 				v->index + 1);
 		r = BE_CALL(&v->bv, run);
+handle:
 		vcpu__invalidate(v);
 		c->pending = false;
 		v->stepped = c->step;
@@ -1069,11 +1081,117 @@ static int vcpu__trace_step(struct vcpu *v, struct run_ctx *c,
 }
 
 /*
+ * After one step of a trace (ret and st as vcpu__execute gives them):
+ * counts it and says whether the trace goes on, or why it ends.
+ */
+static bool vcpu__trace_go_on(struct vcpu *v, int ret,
+			      const struct gdbstub_stop *st)
+{
+	if (ret == EXIT_END) {
+		snprintf(v->trace_why, sizeof(v->trace_why),
+			 "the guest ended");
+		return false;
+	}
+	v->trace_done++;
+	/* A step that lands on a breakpoint may come back as that
+	 * breakpoint's hit (seen on /dev/hvdbg): its instruction
+	 * retired all the same, and the next step lifts it. */
+	if (((st->reason == GDBSTUB_STOP_SIGNAL && !st->extra) ||
+	     st->reason == GDBSTUB_STOP_HWBREAK ||
+	     st->reason == GDBSTUB_STOP_SWBREAK) &&
+	    st->signal == GDBSTUB_SIGTRAP &&
+	    !v->shutdown && !vcpu__kicked(v))
+		return true;
+	if (vcpu__kicked(v) || st->signal == GDBSTUB_SIGINT) {
+		snprintf(v->trace_why, sizeof(v->trace_why), "interrupted");
+		return false;
+	}
+	if (v->shutdown)
+		snprintf(v->trace_why, sizeof(v->trace_why),
+			 "triple fault (shutdown)");
+	else if (st->reason == GDBSTUB_STOP_WATCH ||
+		 st->reason == GDBSTUB_STOP_RWATCH ||
+		 st->reason == GDBSTUB_STOP_AWATCH)
+		snprintf(v->trace_why, sizeof(v->trace_why),
+			 "watchpoint at 0x%llx",
+			 (unsigned long long)st->addr);
+	else
+		snprintf(v->trace_why, sizeof(v->trace_why),
+			 "signal %d", st->signal);
+	return false;
+}
+
+/* Records HVDBG_TRACE fills per call: 64 KiB of buffer. */
+#define VCPU_TRACE_BATCH	4096
+
+/*
+ * The lean trace on /dev/hvdbg: the driver steps, up to a batch at a
+ * time, and hands back the CS:RIP records (include/hvdbg/uapi.h).  An
+ * exit it returns early belongs to the instruction of the next record;
+ * that step goes on through vcpu__trace_step with the exit in hand, so
+ * an OUT is served and completed, a HLT or a fault ends the step, the
+ * same as stepping from here.  Returns EXIT_STOP or EXIT_END.
+ */
+static int vcpu__trace_driver(struct vcpu *v, struct run_ctx *c,
+			      const struct kvm_guest_debug *blk)
+{
+	struct hvdbg_trace_rec *rec;
+	struct gdbstub_stop st;
+	uint64_t want;
+	char line[24];
+	int got, i, ret = EXIT_STOP;
+
+	rec = xzalloc(VCPU_TRACE_BATCH * sizeof(*rec));
+	while (v->trace_done < v->trace_n) {
+		want = v->trace_n - v->trace_done;
+		if (want > VCPU_TRACE_BATCH)
+			want = VCPU_TRACE_BATCH;
+		if (BE_CALL(&v->bv, set_guest_debug, blk) < 0)
+			pr_warn("vCPU %d: KVM_SET_GUEST_DEBUG failed",
+				v->index + 1);
+		v->halted = false;	/* a HLT stepped is behind */
+		got = BE_CALL(&v->bv, trace, want, rec);
+		vcpu__invalidate(v);
+		if (got == -EINTR) {
+			got = 0;
+			v->bv.run->exit_reason = KVM_EXIT_INTR;
+		} else if (got < 0) {
+			snprintf(v->trace_why, sizeof(v->trace_why),
+				 "HVDBG_TRACE: %s", strerror(-got));
+			break;
+		}
+		for (i = 0; i < got; i++)
+			fwrite_unlocked(line, 1, vcpu__trace_line(line,
+					rec[i].cs, rec[i].rip), v->trace_out);
+		v->trace_done += got;
+		if ((uint64_t)got == want)
+			continue;
+		if (v->bv.run->exit_reason == KVM_EXIT_INTR) {
+			if (!vcpu__kicked(v))
+				continue;
+			snprintf(v->trace_why, sizeof(v->trace_why),
+				 "interrupted");
+			break;
+		}
+		fwrite_unlocked(line, 1, vcpu__trace_line(line, rec[got].cs,
+				rec[got].rip), v->trace_out);
+		memset(&st, 0, sizeof(st));
+		c->have_exit = true;
+		ret = vcpu__trace_step(v, c, &st);
+		c->have_exit = false;
+		if (!vcpu__trace_go_on(v, ret, &st))
+			break;
+	}
+	free(rec);
+	return ret;
+}
+
+/*
  * VCPU_CMD_TRACE on the vCPU thread: steps one by one through the same
  * path as GDB's stepi (breakpoint lifting, TF hiding), so a trace sees
  * what stepping would; with nothing set to lift or check, through
- * vcpu__trace_step.  Returns EXIT_STOP, or EXIT_END if the machine
- * ended.
+ * vcpu__trace_step, or inside the driver where it offers that.
+ * Returns EXIT_STOP, or EXIT_END if the machine ended.
  */
 static int vcpu__trace_run(struct vcpu *v)
 {
@@ -1089,11 +1207,21 @@ static int vcpu__trace_run(struct vcpu *v)
 	int ret = EXIT_STOP;
 
 	v->trace_why[0] = 0;
+	v->trace_done = 0;
+	v->trace_in_driver = false;
 	vcpu__invalidate(v);	/* GDB may have written registers */
 	lean = !debug__any_set(v->m);
 	if (lean)
 		debug__block(v->m, &v->bv, true, DEBUG_NO_LIFT, &blk);
-	for (v->trace_done = 0; v->trace_done < v->trace_n;) {
+	/* Not in shutdown: that stop is vcpu__execute's to report. */
+	if (lean && !v->shutdown && v->m->be.ops->trace &&
+	    v->m->be.ops->check_cap(&v->m->be, HVDBG_CAP_TRACE) > 0) {
+		v->trace_in_driver = true;
+		ret = vcpu__trace_driver(v, &c, &blk);
+		fflush(v->trace_out);
+		return ret;
+	}
+	while (v->trace_done < v->trace_n) {
 		r = vcpu__regs(v);
 		s = vcpu__sregs(v);
 		n = vcpu__trace_line(line, s->cs.selector, r->rip);
@@ -1104,39 +1232,8 @@ static int vcpu__trace_run(struct vcpu *v)
 			ret = vcpu__trace_step(v, &c, &st);
 		else
 			ret = vcpu__execute(v, VCPU_CMD_STEP, &st);
-		if (ret == EXIT_END) {
-			snprintf(v->trace_why, sizeof(v->trace_why),
-				 "the guest ended");
+		if (!vcpu__trace_go_on(v, ret, &st))
 			break;
-		}
-		v->trace_done++;
-		/* A step that lands on a breakpoint may come back as that
-		 * breakpoint's hit (seen on /dev/hvdbg): its instruction
-		 * retired all the same, and the next step lifts it. */
-		if (((st.reason == GDBSTUB_STOP_SIGNAL && !st.extra) ||
-		     st.reason == GDBSTUB_STOP_HWBREAK ||
-		     st.reason == GDBSTUB_STOP_SWBREAK) &&
-		    st.signal == GDBSTUB_SIGTRAP &&
-		    !v->shutdown && !vcpu__kicked(v))
-			continue;
-		if (vcpu__kicked(v) || st.signal == GDBSTUB_SIGINT) {
-			snprintf(v->trace_why, sizeof(v->trace_why),
-				 "interrupted");
-			break;
-		}
-		if (v->shutdown)
-			snprintf(v->trace_why, sizeof(v->trace_why),
-				 "triple fault (shutdown)");
-		else if (st.reason == GDBSTUB_STOP_WATCH ||
-			 st.reason == GDBSTUB_STOP_RWATCH ||
-			 st.reason == GDBSTUB_STOP_AWATCH)
-			snprintf(v->trace_why, sizeof(v->trace_why),
-				 "watchpoint at 0x%llx",
-				 (unsigned long long)st.addr);
-		else
-			snprintf(v->trace_why, sizeof(v->trace_why),
-				 "signal %d", st.signal);
-		break;
 	}
 	fflush(v->trace_out);
 	return ret;

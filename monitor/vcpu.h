@@ -63,6 +63,8 @@ struct vcpu {
 	FILE *trace_out;
 	bool trace_active;
 	char trace_why[96];
+	/* The steps ran inside the driver (HVDBG_TRACE). */
+	bool trace_in_driver;
 	/* Between taking a command and parking again. */
 	bool running;
 	/* Stop requested by GDB (Ctrl-C): stop at the next exit with
