@@ -3,9 +3,10 @@
  * check each errno, then run a small real-mode guest through I/O, HLT,
  * single-step, int3, a DR0 breakpoint, a signal, memory it may not use,
  * an interrupt and its window, the project's catchpoints (CR0, CR3, CR4,
- * EFER, LGDT, LIDT, #UD) and a triple fault to show the driver
- * still works; finally close everything in unusual orders and check
- * that the module's reference count drops back to 0.
+ * EFER, LGDT, LIDT, #UD), a trace inside the driver (HVDBG_TRACE) and
+ * a triple fault to show the driver still works; finally close
+ * everything in unusual orders and check that the module's reference
+ * count drops back to 0.
  *
  * Usage: kmod-ioctl [DEVICE]	(default /dev/hvdbg)
  * Prints one "PASS: what" or "FAIL: what: why" line per check and exits
@@ -116,6 +117,11 @@ static const uint8_t code[] = {
 	[0x70] = 0xb0, 0x66,		/* 1070: mov $0x66, %al (#UD) */
 	0xe6, 0x83,			/* 1072: out %al, $0x83 */
 	0xf4,				/* 1074: hlt */
+	/* HVDBG_TRACE: TF must not reach the pushed flags */
+	[0x80] = 0x9c,			/* 1080: pushf */
+	0x58,				/* 1081: pop %ax */
+	0x90,				/* 1082: nop */
+	0xeb, 0xfe,			/* 1083: jmp . */
 };
 
 static int vm_fd, vcpu_fd;
@@ -392,6 +398,42 @@ static void bad_arguments(int dev, uint8_t *mem, uint8_t *spare)
 	expect_err("debugregs: DR7 upper half",
 		   ioctl(vcpu_fd, KVM_SET_DEBUGREGS, &dregs), EINVAL);
 
+	/* HVDBG_TRACE */
+	expect_eq("HVDBG_CAP_TRACE",
+		  ioctl(dev, KVM_CHECK_EXTENSION, HVDBG_CAP_TRACE),
+		  HVDBG_TRACE_MAX);
+	expect_err("HVDBG_TRACE from NULL", ioctl(vcpu_fd, HVDBG_TRACE, NULL),
+		   EFAULT);
+	{
+		struct hvdbg_trace_rec rec[4];
+		struct hvdbg_trace t = {
+			.count = 0, .records = (uintptr_t)rec,
+		};
+
+		expect_err("HVDBG_TRACE count 0",
+			   ioctl(vcpu_fd, HVDBG_TRACE, &t), EINVAL);
+		t.count = HVDBG_TRACE_MAX + 1ULL;
+		expect_err("HVDBG_TRACE count above the maximum",
+			   ioctl(vcpu_fd, HVDBG_TRACE, &t), EINVAL);
+		t.count = 1ULL << 63;
+		expect_err("HVDBG_TRACE count 2^63",
+			   ioctl(vcpu_fd, HVDBG_TRACE, &t), EINVAL);
+		t.count = 4;
+		t.reserved[3] = 1;
+		expect_err("HVDBG_TRACE reserved field",
+			   ioctl(vcpu_fd, HVDBG_TRACE, &t), EINVAL);
+		t.reserved[3] = 0;
+		t.records = 0;
+		expect_err("HVDBG_TRACE records at NULL",
+			   ioctl(vcpu_fd, HVDBG_TRACE, &t), EFAULT);
+		t.records = (uintptr_t)spare;
+		expect_err("HVDBG_TRACE records in PROT_NONE memory",
+			   ioctl(vcpu_fd, HVDBG_TRACE, &t), EFAULT);
+		t.records = 0xffff800000000000ULL;
+		expect_err("HVDBG_TRACE records in kernel space",
+			   ioctl(vcpu_fd, HVDBG_TRACE, &t), EFAULT);
+	}
+
 	irq.irq = 256;
 	expect_err("KVM_INTERRUPT vector 256",
 		   ioctl(vcpu_fd, KVM_INTERRUPT, &irq), EINVAL);
@@ -407,6 +449,102 @@ static void bad_arguments(int dev, uint8_t *mem, uint8_t *spare)
 	sregs.interrupt_bitmap[0] = 0;
 	fd = ioctl(vcpu_fd, KVM_SET_SREGS, &sregs);
 	(void)fd;
+}
+
+/* HVDBG_TRACE: count records; how many retired, or -errno. */
+static int trace(uint64_t count, struct hvdbg_trace_rec *rec)
+{
+	struct hvdbg_trace t = { .count = count, .records = (uintptr_t)rec };
+	int r = ioctl(vcpu_fd, HVDBG_TRACE, &t);
+
+	return r < 0 ? -errno : r;
+}
+
+/*
+ * Steps inside the driver over the code at CODE: an early return at
+ * each I/O exit and the HLT, the record of the instruction in progress,
+ * TF kept out of PUSHF's copy, a signal, and the guest debug as it was
+ * afterwards.
+ */
+static void trace_guest(uint8_t *mem)
+{
+	struct hvdbg_trace_rec rec[8], *big;
+	struct kvm_regs regs;
+	pthread_t t;
+	uint64_t i, bad;
+	int r;
+
+	debug(0, 0, 0);
+	set_rip(CODE);
+	r = trace(8, rec);
+	expect_eq("trace to the OUT: one instruction", r, 1);
+	expect_eq("trace to the OUT: KVM_EXIT_IO", run->exit_reason,
+		  KVM_EXIT_IO);
+	expect_eq("trace to the OUT: port", run->io.port, 0x80);
+	expect_eq("trace: record 0 is the MOV", rec[0].rip, CODE);
+	expect_eq("trace: record 0's CS", rec[0].cs, 0);
+	expect_eq("trace: record 1 is the OUT in progress", rec[1].rip,
+		  CODE + 2);
+	r = trace(8, rec);
+	expect_eq("trace on from the OUT: one instruction", r, 1);
+	expect_eq("trace on from the OUT: the OUT completed", rec[0].rip,
+		  CODE + 2);
+	expect_eq("trace on from the OUT: stopped at the IN",
+		  run->exit_reason, KVM_EXIT_IO);
+	expect_eq("trace on from the OUT: IN's port", run->io.port, 0x81);
+	expect_eq("trace on from the OUT: the IN in progress", rec[1].rip,
+		  CODE + 4);
+	*((uint8_t *)run + run->io.data_offset) = 0xa5;
+	r = trace(8, rec);
+	expect_eq("trace over the IN: one instruction", r, 1);
+	expect_eq("trace over the IN: its record", rec[0].rip, CODE + 4);
+	expect_eq("trace over the IN: KVM_EXIT_HLT", run->exit_reason,
+		  KVM_EXIT_HLT);
+	ioctl(vcpu_fd, KVM_GET_REGS, &regs);
+	expect_eq("trace over the IN: the data in AL", regs.rax & 0xff, 0xa5);
+	expect_eq("trace: HLT's record", rec[1].rip, CODE + 6);
+
+	set_rip(CODE + 0x80);
+	r = trace(3, rec);
+	expect_eq("trace pushf/pop/nop: three instructions", r, 3);
+	expect_eq("trace pushf/pop/nop: records",
+		  rec[0].rip | rec[1].rip << 16 | rec[2].rip << 32,
+		  (CODE + 0x80) | (CODE + 0x81ULL) << 16 |
+		  (CODE + 0x82ULL) << 32);
+	ioctl(vcpu_fd, KVM_GET_REGS, &regs);
+	expect_eq("trace: PUSHF pushed the guest's TF (clear)",
+		  regs.rax & 0x100, 0);
+	expect_eq("trace: TF hidden from the registers", regs.rflags & 0x100,
+		  0);
+
+	/* jmp . forever: a record per HVDBG_TRACE_SAME_PC traps, until a
+	 * signal; meanwhile the memory slots are busy. */
+	big = calloc(HVDBG_TRACE_MAX, sizeof(*big));
+	main_thread = pthread_self();
+	busy_errno = 0;
+	pthread_create(&t, NULL, kicker, mem);
+	r = trace(HVDBG_TRACE_MAX, big);
+	pthread_join(t, NULL);
+	result(r > 0 && r < (int)HVDBG_TRACE_MAX,
+	       "trace of jmp . ends on a signal with a count (%d)", r);
+	expect_eq("trace of jmp .: KVM_EXIT_INTR", run->exit_reason,
+		  KVM_EXIT_INTR);
+	expect_eq("trace of jmp .: region change while tracing: EBUSY",
+		  busy_errno, EBUSY);
+	for (i = 0, bad = 0; r > 0 && i < (uint64_t)r; i++)
+		if (big[i].rip != CODE + 0x83)
+			bad++;
+	expect_eq("trace of jmp .: every record at the jmp", bad, 0);
+	free(big);
+	run->immediate_exit = 1;
+	expect_eq("trace with immediate_exit: EINTR", trace(8, rec), -EINTR);
+	run->immediate_exit = 0;
+
+	/* The guest debug is back as it was: KVM_RUN does not step. */
+	set_rip(CODE);
+	r = run_once();
+	expect_eq("after a trace, KVM_RUN runs free to the OUT",
+		  r < 0 ? ~0U : run->exit_reason, KVM_EXIT_IO);
 }
 
 /* One catchpoint exit: what and where. */
@@ -565,6 +703,7 @@ static void guest(uint8_t *mem, uint8_t *spare)
 	expect_err("immediate_exit", run_once(), EINTR);
 	run->immediate_exit = 0;
 	(void)spare;
+	trace_guest(mem);
 
 	/* CS=0x2000: the code is in slot 3, whose memory is PROT_NONE. */
 	ioctl(vcpu_fd, KVM_GET_SREGS, &sregs);
