@@ -16,7 +16,8 @@
 #                 rate from the time hvdbg reports, on its own clock) and
 #                 "bench trace1-self" (seconds hvdbg reports for a
 #                 `monitor trace 1` right after: the fixed cost of a
-#                 command, warm)
+#                 command, warm), and "bench trace-path driver" when
+#                 hvdbg's reply says the driver stepped (HVDBG_TRACE)
 #   BENCH_LAUNCH_ONLY  if set: only the launch metric (boot guests, whose
 #                 first stop is all that is compared), then kill
 #   BENCH_TRACE_ONLY  if set: only `monitor trace', from the first stop
@@ -117,6 +118,8 @@ def trace_and_kill():
             raise gdb.GdbError("monitor trace: " + reply.strip())
         print("bench trace %.1f" % (trace / dt))
         print("bench trace-self %.1f" % (trace / trace_secs(reply, trace)))
+        if "stepped in the driver" in reply:
+            print("bench trace-path driver")
         reply = run("monitor trace 1 %s" % log)
         print("bench trace1-self %.6f" % trace_secs(reply, 1))
     try:
