@@ -669,7 +669,10 @@ static int vcpu__run_core(struct vcpu *v, struct run_ctx *c)
 	int r;
 
 	for (;;) {
-		if (!v->m->irqchip && vcpu__await_sipi(v, c)) {
+		/* Alone, only this thread's own INIT sets v->init: no
+		 * lock needed to see that there is none. */
+		if (!v->m->irqchip && (v->m->nr_vcpus > 1 || v->init) &&
+		    vcpu__await_sipi(v, c)) {
 			c->st.reason = GDBSTUB_STOP_SIGNAL;
 			c->st.signal = GDBSTUB_SIGINT;
 			return EXIT_STOP;
