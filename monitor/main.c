@@ -130,11 +130,12 @@ static void usage(void)
 "                       default), code32_start in protected mode (32) or\n"
 "                       the 64-bit entry (64)\n"
 "      --irqchip on|off PIC, IOAPIC, APIC and PIT in the accelerator (on\n"
-"                       by default with --bios and --kernel, where the\n"
-"                       accelerator has them)\n"
+"                       by default with --bios, --kernel and -smp above 1,\n"
+"                       where the accelerator has them)\n"
 "      -smp N           N vCPUs (1 to %d, default 1): vCPU 1 boots, the\n"
-"                       others wait for INIT and SIPI from its local APIC;\n"
-"                       needs the accelerator's in-kernel irqchip\n"
+"                       others wait for INIT and SIPI from its local APIC\n"
+"                       (the accelerator's irqchip where it has one, else\n"
+"                       hvdbg's, which delivers no other interrupt)\n"
 "      --test-mmio ADDR a 4 KiB MMIO test page at guest-physical ADDR,\n"
 "                       outside RAM (for the testsuite)\n"
 "      --load FILE@ADDR copy FILE to guest-physical ADDR (repeatable)\n"
@@ -392,10 +393,6 @@ static void parse_options(struct options *o, int argc, char **argv)
 	if (o->kernel.path && o->have_entry)
 		die("--kernel %s: starts where its headers say; --entry does "
 		    "not apply", o->kernel.path);
-	if (o->smp > 1 && !o->irqchip)
-		die("-smp %d: the other vCPUs are started by INIT and SIPI "
-		    "through the local APICs, which --irqchip off leaves out",
-		    o->smp);
 }
 
 /*
@@ -552,7 +549,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	parse_options(&o, argc, argv);
 	if (o.probe)
-		return probe__main(o.accel, o.probe_query);
+		return probe__main(o.accel, o.probe_query, o.irqchip);
 	shutdown__block();
 	if (!o.bios && !o.nr_loads && !o.kernel.path)
 		die("no guest: give --bios FILE, --kernel FILE or --load "
@@ -568,15 +565,13 @@ int main(int argc, char **argv)
 	if (r < 0)
 		die("cannot start the signal thread: %s", strerror(-r));
 	/* Before any vCPU: the local APICs come with the irqchip.  Other
-	 * guests keep HLT and the PIC/PIT ports in the monitor. */
-	if (pic_pit__init(&m, o.irqchip == 1 || o.smp > 1 ||
-			  (o.irqchip == -1 && (o.bios || o.kernel.path)),
+	 * guests keep HLT and the PIC/PIT ports in the monitor, and -smp
+	 * without an irqchip gets hvdbg's INIT/SIPI model (lapic.c). */
+	if (pic_pit__init(&m, o.irqchip == 1 ||
+			  (o.irqchip == -1 &&
+			   (o.smp > 1 || o.bios || o.kernel.path)),
 			  o.irqchip == 1) < 0)
 		exit(1);
-	if (o.smp > 1 && !m.irqchip)
-		die("-smp %d: %s has no in-kernel irqchip (the local APICs "
-		    "that deliver INIT and SIPI to the other vCPUs); only "
-		    "-smp 1 runs there", o.smp, m.be.path);
 	for (i = 0; i < o.nr_loads; i++)
 		raw__place(&m, o.loads[i].addr, o.loads[i].buf,
 			   o.loads[i].size);

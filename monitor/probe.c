@@ -532,35 +532,52 @@ static int probe__open(struct backend *be, const char *accel)
 }
 
 /*
- * --probe=smp[:ANY]: can this accelerator run -smp N > 1, i.e. does it
- * have the in-kernel irqchip whose local APICs carry INIT and SIPI?
- * Exit 0 yes, 1 no (with the reason), 2 on a bad --accel.
+ * --probe=smp[:ANY]: can this accelerator run -smp N > 1, and which
+ * local APICs carry INIT and SIPI there: the in-kernel irqchip's, or,
+ * without one (or with --irqchip off), hvdbg's own model, which
+ * delivers no other interrupt.  Exit 0 yes, 1 no (with the reason: no
+ * VM at all, or --irqchip on where there is no irqchip), 2 on a bad
+ * --accel.
  */
-static int probe__smp(const char *accel)
+static int probe__smp(const char *accel, int irqchip)
 {
 	struct backend be;
 	struct backend_vm vm;
-	int r;
+	int r, chip = -ENOTSUP;
 
 	r = probe__open(&be, accel);
 	if (r)
 		return r;
 	r = be.ops->vm_create(&be, &vm);
-	if (r >= 0) {
-		r = be.ops->create_irqchip ? be.ops->create_irqchip(&vm) :
-					     -ENOTSUP;
-		be.ops->vm_destroy(&vm);
+	if (r < 0) {
+		printf("smp: no (%s: cannot create a VM: %s)\n", be.path,
+		       strerror(-r));
+		backend__close(&be);
+		return 1;
 	}
-	if (r < 0)
-		printf("smp: no (%s has no in-kernel irqchip to deliver INIT "
-		       "and SIPI: %s)\n", be.path, strerror(-r));
+	if (irqchip != 0 && be.ops->create_irqchip)
+		chip = be.ops->create_irqchip(&vm);
+	be.ops->vm_destroy(&vm);
+	if (!chip)
+		printf("smp: yes (INIT and SIPI through %s's in-kernel "
+		       "irqchip)\n", be.path);
+	else if (irqchip == 1)
+		printf("smp: no (--irqchip on: %s has no in-kernel irqchip: "
+		       "%s)\n", be.path, strerror(-chip));
+	else if (irqchip == 0)
+		printf("smp: yes (--irqchip off: INIT and SIPI through "
+		       "hvdbg's own local APIC model; other interrupts are "
+		       "not delivered)\n");
 	else
-		printf("smp: yes (%s has an in-kernel irqchip)\n", be.path);
+		printf("smp: yes (%s has no in-kernel irqchip (%s): INIT and "
+		       "SIPI through hvdbg's own local APIC model; other "
+		       "interrupts are not delivered)\n", be.path,
+		       strerror(-chip));
 	backend__close(&be);
-	return r < 0;
+	return !chip || irqchip != 1 ? 0 : 1;
 }
 
-int probe__main(const char *accel, const char *query)
+int probe__main(const char *accel, const char *query, int irqchip)
 {
 	struct probe_table t;
 	struct backend be;
@@ -568,7 +585,7 @@ int probe__main(const char *accel, const char *query)
 	const char *colon;
 
 	if (query && (!strcmp(query, "smp") || !strncmp(query, "smp:", 4)))
-		return probe__smp(accel);
+		return probe__smp(accel, irqchip);
 	if (query) {
 		colon = strchr(query, ':');
 		for (i = 0; colon && i < PROBE_NR_FEATURES; i++) {

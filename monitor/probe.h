@@ -51,9 +51,10 @@ void probe__print(const struct probe_table *t, gdbstub_print_fn print,
 
 /*
  * hvdbg --probe[=FEATURE:MODE]: opens the accelerator, runs the probe and
- * returns the process exit status.
+ * returns the process exit status.  irqchip is --irqchip's value (-1
+ * default, 0 off, 1 on): --probe=smp says what -smp would use with it.
  */
-int probe__main(const char *accel, const char *query);
+int probe__main(const char *accel, const char *query, int irqchip);
 
 /* Does int3 + USE_SW_BP trap in every mode?  Runs the probe once. */
 bool probe__int3_traps(struct machine *m);

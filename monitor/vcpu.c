@@ -32,7 +32,10 @@
  * resume.  Stepped runs take turns, one instruction each, so that a
  * watched write is seen by the vCPU that made it.  Application
  * processors wait for SIPI inside KVM_RUN (in-kernel local APIC), where
- * a kick reaches them like any other.
+ * a kick reaches them like any other.  Without an in-kernel irqchip they
+ * wait in the monitor instead (vcpu__await_sipi), at the same point of
+ * the run loop, for the STARTUP of hvdbg's local APIC model (lapic.c);
+ * a kick wakes them there too.
  */
 #include "config.h"
 
@@ -136,6 +139,8 @@ int vcpu__create(struct machine *m, int index, struct vcpu **out)
 
 	v->m = m;
 	v->index = index;
+	v->sipi = -1;
+	lapic__reset(v);
 	pthread_mutex_init(&v->lock, NULL);
 	pthread_cond_init(&v->cond, NULL);
 	r = m->be.ops->vcpu_create(&m->vm, index, &v->bv);
@@ -279,6 +284,11 @@ static int vcpu__mmio_nothing(struct vcpu *v, struct run_ctx *c)
 
 static int handle_mmio(struct vcpu *v, struct run_ctx *c)
 {
+	if (lapic__owns(v->m, v->bv.run->mmio.phys_addr)) {
+		lapic__mmio(v, v->bv.run);
+		c->pending = true;
+		return vcpu__step_progress(v, c);
+	}
 	if (vcpu__nothing_at(v, v->bv.run->mmio.phys_addr))
 		return vcpu__mmio_nothing(v, c);
 	io__handle_mmio(&v->m->io, v->bv.run);
@@ -596,6 +606,65 @@ static void vcpu__guard_end(struct vcpu *v, struct run_ctx *c)
 	c->after_guard = NULL;
 }
 
+/*
+ * hvdbg's INIT/SIPI model, at the top of every entry: put in the INIT
+ * state an INIT left to this thread, and, for an application processor
+ * waiting for SIPI, block until a STARTUP comes (then start at its
+ * vector) or a kick or quit does.  Returns true for the kick: the wait
+ * is a stop like any other, and the AP is still waiting afterwards.
+ */
+static bool vcpu__await_sipi(struct vcpu *v, struct run_ctx *c)
+{
+	bool init, kicked = false;
+	int vec = -1;
+
+	for (;;) {
+		pthread_mutex_lock(&v->lock);
+		init = v->init;
+		v->init = false;
+		if (!init && !v->wait_sipi) {
+			pthread_mutex_unlock(&v->lock);
+			return false;
+		}
+		pthread_mutex_unlock(&v->lock);
+		/* The IPI's own MMIO write completes before the state
+		 * goes. */
+		vcpu__finish_pending(v, c);
+		if (init) {
+			if (lapic__init_state(v) < 0)
+				pr_warn("vCPU %d: cannot put in the INIT state",
+					v->index + 1);
+			vcpu__invalidate(v);
+		}
+		pthread_mutex_lock(&v->lock);
+		while (v->wait_sipi && v->sipi < 0 && !v->init && !v->kick &&
+		       v->cmd != VCPU_CMD_QUIT)
+			pthread_cond_wait(&v->cond, &v->lock);
+		if (!v->init)
+			break;
+		/* Another INIT came while waiting: round again. */
+		pthread_mutex_unlock(&v->lock);
+	}
+	if (v->wait_sipi && v->sipi >= 0) {
+		vec = v->sipi;
+		v->sipi = -1;
+		v->wait_sipi = false;
+	} else if (v->wait_sipi) {
+		kicked = true;
+	}
+	/* An INIT's push out of KVM_RUN is spent; a kick's is not. */
+	if (!v->kick && v->cmd != VCPU_CMD_QUIT)
+		v->bv.run->immediate_exit = 0;
+	pthread_mutex_unlock(&v->lock);
+	if (vec >= 0) {
+		if (lapic__sipi_state(v, vec) < 0)
+			pr_warn("vCPU %d: cannot start at SIPI vector 0x%02x",
+				v->index + 1, vec);
+		vcpu__invalidate(v);
+	}
+	return kicked;
+}
+
 /* Run until a handler says anything but "re-enter". */
 static int vcpu__run_core(struct vcpu *v, struct run_ctx *c)
 {
@@ -610,6 +679,14 @@ static int vcpu__run_core(struct vcpu *v, struct run_ctx *c)
 			c->have_exit = false;
 			r = 0;
 			goto handle;
+		}
+		/* Alone, only this thread's own INIT sets v->init: no
+		 * lock needed to see that there is none. */
+		if (!v->m->irqchip && (v->m->nr_vcpus > 1 || v->init) &&
+		    vcpu__await_sipi(v, c)) {
+			c->st.reason = GDBSTUB_STOP_SIGNAL;
+			c->st.signal = GDBSTUB_SIGINT;
+			return EXIT_STOP;
 		}
 		if (vcpu__kicked(v)) {
 			vcpu__finish_pending(v, c);
@@ -735,6 +812,17 @@ static bool vcpu__catch_check(struct vcpu *v, uint64_t bits,
 	return true;
 }
 
+/* The vCPU waits for SIPI in hvdbg's model (not in the kernel). */
+static bool vcpu__waits_sipi(struct vcpu *v)
+{
+	bool w;
+
+	pthread_mutex_lock(&v->lock);
+	w = v->wait_sipi;
+	pthread_mutex_unlock(&v->lock);
+	return w;
+}
+
 int vcpu__mp_state(struct vcpu *v)
 {
 	struct kvm_mp_state mp;
@@ -748,6 +836,10 @@ int vcpu__wait_for_sipi(struct vcpu *v)
 {
 	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_UNINITIALIZED };
 
+	if (!v->m->irqchip) {
+		v->wait_sipi = true;
+		return lapic__init_state(v);
+	}
 	if (ioctl(v->bv.fd, KVM_SET_MP_STATE, &mp) < 0)
 		return -errno;
 	return 0;
@@ -767,12 +859,67 @@ void vcpu__state(struct vcpu *v, char *buf, size_t size)
 	if (v->shutdown)
 		what = "shutdown";
 	else if (mp == KVM_MP_STATE_UNINITIALIZED ||
-		 mp == KVM_MP_STATE_INIT_RECEIVED)
+		 mp == KVM_MP_STATE_INIT_RECEIVED ||
+		 (!v->m->irqchip && vcpu__waits_sipi(v)))
 		what = "waiting for SIPI";
 	else if (v->halted || mp == KVM_MP_STATE_HALTED)
 		what = "halted";
 	snprintf(buf, size, "%s mode, %s", mmu__mode_name(mmu__mode(&s)),
 		 what);
+}
+
+/*
+ * hvdbg's model of an INIT IPI reaching t.  The BSP goes back to the
+ * INIT state and runs on from F000:FFF0; an AP goes back to waiting for
+ * SIPI, and a STARTUP it had not yet taken is forgotten.  A parked t
+ * gets the state at once (its lock, held here, keeps any resume out);
+ * a running one is pushed out of KVM_RUN without a stop and its own
+ * thread puts the state in (vcpu__await_sipi).
+ */
+void vcpu__deliver_init(struct vcpu *t)
+{
+	pthread_mutex_lock(&t->lock);
+	t->sipi = -1;
+	t->wait_sipi = t->index != 0;
+	if (t->running) {
+		t->init = true;
+		t->bv.run->immediate_exit = 1;
+		if (!pthread_equal(t->thread, pthread_self()))
+			pthread_kill(t->thread, VCPU_KICK_SIGNAL);
+		pthread_cond_broadcast(&t->cond);
+	} else {
+		t->init = false;
+		t->halted = false;
+		t->shutdown = false;
+		if (lapic__init_state(t) < 0)
+			pr_warn("vCPU %d: cannot put in the INIT state",
+				t->index + 1);
+	}
+	pthread_mutex_unlock(&t->lock);
+}
+
+/*
+ * hvdbg's model of a STARTUP IPI reaching t: only an AP waiting for SIPI
+ * takes it (a running CPU ignores it, and so does one that has taken a
+ * STARTUP already).  A parked t starts at once, as for INIT.
+ */
+void vcpu__deliver_sipi(struct vcpu *t, uint8_t vec)
+{
+	pthread_mutex_lock(&t->lock);
+	if (!t->wait_sipi || t->sipi >= 0) {
+		pthread_mutex_unlock(&t->lock);
+		return;
+	}
+	if (t->running || t->init) {
+		t->sipi = vec;
+		pthread_cond_broadcast(&t->cond);
+	} else {
+		t->wait_sipi = false;
+		if (lapic__sipi_state(t, vec) < 0)
+			pr_warn("vCPU %d: cannot start at SIPI vector 0x%02x",
+				t->index + 1, vec);
+	}
+	pthread_mutex_unlock(&t->lock);
 }
 
 /*
@@ -792,6 +939,8 @@ static bool vcpu__step_turn(struct vcpu *v)
 	int mp;
 
 	if (m->nr_vcpus < 2)
+		return false;
+	if (!m->irqchip && vcpu__waits_sipi(v))
 		return false;
 	mp = vcpu__mp_state(v);
 	if (mp >= 0 && mp != KVM_MP_STATE_RUNNABLE)
@@ -1438,6 +1587,8 @@ void vcpu__interrupt_trace(struct vcpu *v)
 		v->kick = true;
 		v->bv.run->immediate_exit = 1;
 		pthread_kill(v->thread, VCPU_KICK_SIGNAL);
+		/* An AP waiting for SIPI waits on cond (hvdbg's model). */
+		pthread_cond_broadcast(&v->cond);
 	}
 	pthread_mutex_unlock(&v->lock);
 }

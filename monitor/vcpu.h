@@ -14,6 +14,7 @@
 
 #include "gdbstub/gdbstub.h"
 #include "monitor/backend.h"
+#include "monitor/lapic.h"
 
 struct machine;
 
@@ -50,6 +51,8 @@ struct vcpu {
 	/* The last entry was a single step (vCPU thread only): a free
 	 * run after it guards its first entry (vcpu__run_loop). */
 	bool stepped;
+	/* hvdbg's local APIC registers (no in-kernel irqchip; lapic.c). */
+	struct lapic apic;
 
 	pthread_mutex_t lock;	/* guards the fields below */
 	pthread_cond_t cond;
@@ -78,6 +81,17 @@ struct vcpu {
 	 * RESET leave: a continue or step reports the same stop again
 	 * instead of running whatever state the backend left. */
 	bool shutdown;
+	/*
+	 * hvdbg's INIT/SIPI model (no in-kernel irqchip).  wait_sipi: an
+	 * application processor after INIT; its thread blocks in the
+	 * monitor where KVM's would block in KVM_RUN.  init: an INIT came
+	 * while the thread was running, and the thread itself puts the
+	 * INIT state in at its next entry.  sipi: a STARTUP's vector for
+	 * the thread to apply, -1 while none came.
+	 */
+	bool wait_sipi;
+	bool init;
+	int sipi;
 
 	/*
 	 * Registers as of the last exit, read at most once per exit: a
@@ -134,8 +148,11 @@ void vcpu__tell(struct vcpu *v, struct gdbstub_stop *st);
  * has no such state (no in-kernel local APIC). */
 int vcpu__mp_state(struct vcpu *v);
 /* An application processor: it runs only after INIT and SIPI reach it
- * through its local APIC. */
+ * through its local APIC (the accelerator's, or hvdbg's model). */
 int vcpu__wait_for_sipi(struct vcpu *v);
+/* hvdbg's model: an INIT or STARTUP IPI for t, from any vCPU thread. */
+void vcpu__deliver_init(struct vcpu *t);
+void vcpu__deliver_sipi(struct vcpu *t, uint8_t vec);
 /* "long mode, halted", "real mode, waiting for SIPI", "running"...:
  * what the thread list and "info threads" say of the vCPU. */
 void vcpu__state(struct vcpu *v, char *buf, size_t size);
