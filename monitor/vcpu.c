@@ -812,6 +812,17 @@ static bool vcpu__catch_check(struct vcpu *v, uint64_t bits,
 	return true;
 }
 
+/* hvdbg's model has an INIT to apply to v, or v waits for SIPI. */
+static bool vcpu__model_due(struct vcpu *v)
+{
+	bool due;
+
+	pthread_mutex_lock(&v->lock);
+	due = v->wait_sipi || v->init;
+	pthread_mutex_unlock(&v->lock);
+	return due;
+}
+
 /* The vCPU waits for SIPI in hvdbg's model (not in the kernel). */
 static bool vcpu__waits_sipi(struct vcpu *v)
 {
@@ -1279,7 +1290,9 @@ static bool vcpu__trace_go_on(struct vcpu *v, int ret,
  * exit it returns early belongs to the instruction of the next record;
  * that step goes on through vcpu__trace_step with the exit in hand, so
  * an OUT is served and completed, a HLT or a fault ends the step, the
- * same as stepping from here.  Returns EXIT_STOP or EXIT_END.
+ * same as stepping from here.  Returns EXIT_STOP or EXIT_END, or
+ * EXIT_REENTER when hvdbg's INIT/SIPI model holds the vCPU and the
+ * rest of the trace is to step from the monitor.
  */
 static int vcpu__trace_driver(struct vcpu *v, struct run_ctx *c,
 			      const struct kvm_guest_debug *blk)
@@ -1292,6 +1305,13 @@ static int vcpu__trace_driver(struct vcpu *v, struct run_ctx *c,
 
 	rec = xzalloc(VCPU_TRACE_BATCH * sizeof(*rec));
 	while (v->trace_done < v->trace_n) {
+		/* An AP waiting for SIPI in hvdbg's model, or an INIT to
+		 * apply, is vcpu__run_core's: the driver knows nothing of
+		 * it.  The rest of the trace steps from here. */
+		if (!v->m->irqchip && vcpu__model_due(v)) {
+			ret = EXIT_REENTER;
+			break;
+		}
 		want = v->trace_n - v->trace_done;
 		if (want > VCPU_TRACE_BATCH)
 			want = VCPU_TRACE_BATCH;
@@ -1367,8 +1387,12 @@ static int vcpu__trace_run(struct vcpu *v)
 	    v->m->be.ops->check_cap(&v->m->be, HVDBG_CAP_TRACE) > 0) {
 		v->trace_in_driver = true;
 		ret = vcpu__trace_driver(v, &c, &blk);
-		fflush(v->trace_out);
-		return ret;
+		if (ret != EXIT_REENTER) {
+			fflush(v->trace_out);
+			return ret;
+		}
+		v->trace_in_driver = false;
+		ret = EXIT_STOP;
 	}
 	while (v->trace_done < v->trace_n) {
 		r = vcpu__regs(v);
