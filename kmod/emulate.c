@@ -38,7 +38,6 @@
 #include "hv.h"
 #include "emulate.h"
 
-#define EMU_PTE_ADDR	0x000ffffffffff000ULL
 
 enum { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS };
 
@@ -82,63 +81,11 @@ static int emu_signed(struct emu_insn *d, int size, s64 *out)
 	return 0;
 }
 
-static int emu_read_pte(struct hv_vcpu *v, u64 gpa, u64 *e, int size)
-{
-	*e = 0;
-	return hv_vm_read_gpa(v->vm, gpa, e, size);
-}
-
-/* Linear -> guest-physical through the guest's paging; -EFAULT if an
- * entry is not present (or sits outside guest memory). */
+/* Linear -> guest-physical through the guest's paging (vm.c). */
 static int emu_walk(struct hv_vcpu *v, const struct hv_emu_regs *r, u64 la,
 		    u64 *gpa)
 {
-	u64 table, e, mask;
-	int shift;
-
-	if (!(r->cr0 & X86_CR0_PG)) {
-		*gpa = la & 0xffffffffULL;
-		return 0;
-	}
-	if (r->efer & EFER_LMA) {
-		table = r->cr3 & EMU_PTE_ADDR;
-		shift = 39;
-	} else if (r->cr4 & X86_CR4_PAE) {
-		la &= 0xffffffffULL;
-		if (emu_read_pte(v, (r->cr3 & 0xffffffe0ULL) +
-				 ((la >> 30) & 3) * 8, &e, 8) ||
-		    !(e & _PAGE_PRESENT))
-			return -EFAULT;
-		table = e & EMU_PTE_ADDR;
-		shift = 21;
-	} else {
-		/* 32-bit paging: 4-byte entries, 4 MiB pages with PSE. */
-		la &= 0xffffffffULL;
-		if (emu_read_pte(v, (r->cr3 & 0xfffff000ULL) + (la >> 22) * 4,
-				 &e, 4) || !(e & _PAGE_PRESENT))
-			return -EFAULT;
-		if ((e & _PAGE_PSE) && (r->cr4 & X86_CR4_PSE)) {
-			*gpa = (e & 0xffc00000ULL) | (la & 0x3fffffULL);
-			return 0;
-		}
-		if (emu_read_pte(v, (e & 0xfffff000ULL) +
-				 ((la >> 12) & 1023) * 4, &e, 4) ||
-		    !(e & _PAGE_PRESENT))
-			return -EFAULT;
-		*gpa = (e & 0xfffff000ULL) | (la & 0xfffULL);
-		return 0;
-	}
-	for (;; shift -= 9) {
-		if (emu_read_pte(v, table + ((la >> shift) & 511) * 8, &e, 8) ||
-		    !(e & _PAGE_PRESENT))
-			return -EFAULT;
-		if (shift == 12 || ((e & _PAGE_PSE) && shift <= 30)) {
-			mask = (1ULL << shift) - 1;
-			*gpa = (e & EMU_PTE_ADDR & ~mask) | (la & mask);
-			return 0;
-		}
-		table = e & EMU_PTE_ADDR;
-	}
+	return hv_vm_walk(v->vm, r->cr0, r->cr3, r->cr4, r->efer, la, gpa);
 }
 
 /* Up to 15 bytes at CS:RIP; stops quietly where memory ends. */

@@ -182,6 +182,10 @@ int hv_vm_set_memory(struct hv_vm *vm,
 struct hv_slot *hv_vm_find_slot(struct hv_vm *vm, u64 gpa);
 struct page *hv_vm_gpa_page(struct hv_vm *vm, u64 gpa);
 int hv_vm_read_gpa(struct hv_vm *vm, u64 gpa, void *buf, size_t len);
+/* Address bits of a page-table entry (4-level and PAE). */
+#define HV_PTE_ADDR	0x000ffffffffff000ULL
+int hv_vm_walk(struct hv_vm *vm, u64 cr0, u64 cr3, u64 cr4, u64 efer,
+	       u64 la, u64 *gpa);
 
 /* vcpu.c */
 int hv_vcpu_create(struct hv_vm *vm, unsigned long id);

@@ -771,65 +771,12 @@ static void svm_set_debugregs(struct hv_vcpu *v, const struct kvm_debugregs *d)
 /* ---------------------------------------------------------------- */
 /* Guest memory through the guest's own paging */
 
-static int gpa_read64(struct hv_vcpu *v, u64 gpa, u64 *val, int size)
-{
-	*val = 0;
-	return hv_vm_read_gpa(v->vm, gpa, val, size);
-}
-
 /* Linear -> guest-physical for the guest's current paging mode. */
 static int svm_gva_to_gpa(struct hv_vcpu *v, u64 la, u64 *gpa)
 {
-	struct svm_save *s = &to_svm(v)->vmcb->save;
-	u64 table, e;
-	int shift;
+	const struct svm_save *s = &to_svm(v)->vmcb->save;
 
-	if (!(s->cr0 & X86_CR0_PG)) {
-		*gpa = la & 0xffffffffULL;
-		return 0;
-	}
-	if (s->efer & EFER_LMA) {
-		table = s->cr3 & PTE_ADDR;
-		shift = 39;
-	} else if (s->cr4 & X86_CR4_PAE) {
-		la &= 0xffffffffULL;
-		e = (s->cr3 & 0xffffffe0ULL) + ((la >> 30) & 3) * 8;
-		if (gpa_read64(v, e, &e, 8) || !(e & _PAGE_PRESENT))
-			return -EFAULT;
-		table = e & PTE_ADDR;
-		shift = 21;
-	} else {
-		la &= 0xffffffffULL;
-		if (gpa_read64(v, (s->cr3 & 0xfffff000ULL) + (la >> 22) * 4,
-			       &e, 4) || !(e & _PAGE_PRESENT))
-			return -EFAULT;
-		if ((e & _PAGE_PSE) && (s->cr4 & X86_CR4_PSE)) {
-			*gpa = (e & 0xffc00000ULL) | (la & 0x3fffff);
-			return 0;
-		}
-		if (gpa_read64(v, (e & 0xfffff000ULL) + ((la >> 12) & 1023) * 4,
-			       &e, 4) || !(e & _PAGE_PRESENT))
-			return -EFAULT;
-		*gpa = (e & 0xfffff000ULL) | (la & 0xfff);
-		return 0;
-	}
-	for (; shift > 12; shift -= 9) {
-		if (gpa_read64(v, table + ((la >> shift) & 511) * 8, &e, 8) ||
-		    !(e & _PAGE_PRESENT))
-			return -EFAULT;
-		if (e & _PAGE_PSE) {
-			u64 mask = (1ULL << shift) - 1;
-
-			*gpa = (e & PTE_ADDR & ~mask) | (la & mask);
-			return 0;
-		}
-		table = e & PTE_ADDR;
-	}
-	if (gpa_read64(v, table + ((la >> 12) & 511) * 8, &e, 8) ||
-	    !(e & _PAGE_PRESENT))
-		return -EFAULT;
-	*gpa = (e & PTE_ADDR) | (la & 0xfff);
-	return 0;
+	return hv_vm_walk(v->vm, s->cr0, s->cr3, s->cr4, s->efer, la, gpa);
 }
 
 /* Bytes at CS:RIP, as many as len asks, one page at a time. */

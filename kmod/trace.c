@@ -26,7 +26,6 @@
 /* Records gathered before one copy to user space (stack: 512 bytes). */
 #define TRACE_BATCH	32
 #define TRACE_DR6_BS	(1ULL << 14)
-#define TRACE_PTE_ADDR	0x000ffffffffff000ULL
 #define TRACE_INSN_MAX	15
 
 /* Is the exit in v->run the trap of a plain single step? */
@@ -40,61 +39,11 @@ static bool hv_trace_plain_step(struct hv_vcpu *v)
 	       !(run->debug.arch.dr6 & 0xf);
 }
 
-static int hv_trace_read(struct hv_vm *vm, u64 gpa, u64 *val, int size)
-{
-	*val = 0;
-	return hv_vm_read_gpa(vm, gpa, val, size);
-}
-
-/* Linear -> guest-physical under the paging s describes. */
+/* Linear -> guest-physical under the paging s describes (vm.c). */
 static int hv_trace_walk(struct hv_vm *vm, const struct kvm_sregs *s,
 			 u64 la, u64 *gpa)
 {
-	int shift, bits = 9, size = 8;
-	u64 table, e, mask, addr = TRACE_PTE_ADDR;
-
-	if (!(s->cr0 & X86_CR0_PG)) {
-		*gpa = la & 0xffffffffULL;
-		return 0;
-	}
-	if (s->efer & EFER_LMA) {
-		table = s->cr3 & TRACE_PTE_ADDR;
-		shift = 39;
-	} else if (s->cr4 & X86_CR4_PAE) {
-		la &= 0xffffffffULL;
-		if (hv_trace_read(vm, (s->cr3 & 0xffffffe0ULL) +
-				  (la >> 30) * 8, &e, 8) || !(e & 1))
-			return -EFAULT;
-		table = e & TRACE_PTE_ADDR;
-		shift = 21;
-	} else {
-		la &= 0xffffffffULL;
-		table = s->cr3 & 0xfffff000ULL;
-		shift = 22;
-		bits = 10;
-		size = 4;
-		addr = 0xfffff000ULL;
-	}
-	for (;;) {
-		u64 idx = (la >> shift) & ((1ULL << bits) - 1);
-
-		if (hv_trace_read(vm, table + idx * size, &e, size) ||
-		    !(e & 1))
-			return -EFAULT;
-		if (shift == 12)
-			break;
-		/* A large page; 4 MiB ones only where CR4.PSE allows. */
-		if ((e & (1ULL << 7)) &&
-		    (size == 8 || (s->cr4 & X86_CR4_PSE))) {
-			mask = (1ULL << shift) - 1;
-			*gpa = (e & addr & ~mask) | (la & mask);
-			return 0;
-		}
-		table = e & addr;
-		shift -= bits;
-	}
-	*gpa = (e & addr) | (la & 0xfff);
-	return 0;
+	return hv_vm_walk(vm, s->cr0, s->cr3, s->cr4, s->efer, la, gpa);
 }
 
 /* Clear bit 0 of the guest byte at linear la; true if it was set. */

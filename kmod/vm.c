@@ -19,6 +19,9 @@
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <asm/msr-index.h>
+#include <asm/pgtable_types.h>
+#include <asm/processor-flags.h>
 
 #include "hv.h"
 
@@ -221,4 +224,70 @@ int hv_vm_read_gpa(struct hv_vm *vm, u64 gpa, void *buf, size_t len)
 	}
 	mutex_unlock(&vm->lock);
 	return r;
+}
+
+/* The guest's page-table entry at gpa, size 4 or 8 bytes. */
+static int hv_vm_read_pte(struct hv_vm *vm, u64 gpa, u64 *e, int size)
+{
+	*e = 0;
+	return hv_vm_read_gpa(vm, gpa, e, size);
+}
+
+/*
+ * Linear -> guest-physical through the guest paging that cr0, cr3, cr4
+ * and efer describe (none, 32-bit with 4 MiB pages under CR4.PSE, PAE,
+ * 4-level); -EFAULT if an entry is not present or outside guest memory.
+ * Permissions are not checked: the callers read what the CPU would
+ * fetch or access, or find where a breakpoint's page lies.
+ */
+int hv_vm_walk(struct hv_vm *vm, u64 cr0, u64 cr3, u64 cr4, u64 efer,
+	       u64 la, u64 *gpa)
+{
+	u64 table, e, mask;
+	int shift;
+
+	if (!(cr0 & X86_CR0_PG)) {
+		*gpa = la & 0xffffffffULL;
+		return 0;
+	}
+	if (efer & EFER_LMA) {
+		table = cr3 & HV_PTE_ADDR;
+		shift = 39;
+	} else if (cr4 & X86_CR4_PAE) {
+		la &= 0xffffffffULL;
+		if (hv_vm_read_pte(vm, (cr3 & 0xffffffe0ULL) +
+				   ((la >> 30) & 3) * 8, &e, 8) ||
+		    !(e & _PAGE_PRESENT))
+			return -EFAULT;
+		table = e & HV_PTE_ADDR;
+		shift = 21;
+	} else {
+		/* 32-bit paging: 4-byte entries, 4 MiB pages with PSE. */
+		la &= 0xffffffffULL;
+		if (hv_vm_read_pte(vm, (cr3 & 0xfffff000ULL) + (la >> 22) * 4,
+				   &e, 4) || !(e & _PAGE_PRESENT))
+			return -EFAULT;
+		if ((e & _PAGE_PSE) && (cr4 & X86_CR4_PSE)) {
+			*gpa = (e & 0xffc00000ULL) | (la & 0x3fffffULL);
+			return 0;
+		}
+		if (hv_vm_read_pte(vm, (e & 0xfffff000ULL) +
+				   ((la >> 12) & 1023) * 4, &e, 4) ||
+		    !(e & _PAGE_PRESENT))
+			return -EFAULT;
+		*gpa = (e & 0xfffff000ULL) | (la & 0xfffULL);
+		return 0;
+	}
+	for (;; shift -= 9) {
+		if (hv_vm_read_pte(vm, table + ((la >> shift) & 511) * 8,
+				   &e, 8) || !(e & _PAGE_PRESENT))
+			return -EFAULT;
+		/* Large pages at 1 GiB and 2 MiB; PS is reserved above. */
+		if (shift == 12 || ((e & _PAGE_PSE) && shift <= 30)) {
+			mask = (1ULL << shift) - 1;
+			*gpa = (e & HV_PTE_ADDR & ~mask) | (la & mask);
+			return 0;
+		}
+		table = e & HV_PTE_ADDR;
+	}
 }
